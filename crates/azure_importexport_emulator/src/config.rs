@@ -1,0 +1,67 @@
+//! Configuration of an [`Emulator`](crate::Emulator).
+
+use std::time::Duration;
+
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a job stays in each lifecycle state before the virtual clock moves it on.
+///
+/// Each duration counts from the moment the job entered the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// Time from `Shipping` to `Received`; also the delay after which a job cancelled
+    /// while `Creating` becomes `Completed`.
+    pub shipping_to_received: Duration,
+    /// Time from `Received` to `Transferring`.
+    pub received_to_transferring: Duration,
+    /// Time from `Transferring` to `Packaging` (`percentComplete` grows from 0 to 100 over it).
+    pub transferring_to_packaging: Duration,
+    /// Time from `Packaging` to `Completed`.
+    pub packaging_to_completed: Duration,
+}
+
+impl Default for Schedule {
+    /// One day for every step.
+    fn default() -> Self {
+        Self {
+            shipping_to_received: DAY,
+            received_to_transferring: DAY,
+            transferring_to_packaging: DAY,
+            packaging_to_completed: DAY,
+        }
+    }
+}
+
+/// Settings of an [`Emulator`](crate::Emulator).
+///
+/// Build one with struct update syntax:
+/// `EmulatorConfig { page_size: 2, ..EmulatorConfig::default() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// Lifecycle timings on the virtual clock.
+    pub schedule: Schedule,
+    /// Maximum number of jobs in one page of a list response (default 50; 0 counts as 1).
+    pub page_size: usize,
+    /// How long `Completed` (and `Closed`) jobs are kept before they vanish (default 90 days).
+    pub retention_after_completed: Duration,
+    /// How long a job that never ships stays in `Creating` before it vanishes (default 14 days).
+    pub creating_retention: Duration,
+    /// wiremock priority of the emulator's catch-all mock (default 200, so that user mocks
+    /// at wiremock's default priority 5 win; 0 counts as 1).
+    pub priority: u8,
+    /// Whether requests must carry `Authorization: Bearer <token>` (default `true`).
+    pub require_auth: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            schedule: Schedule::default(),
+            page_size: 50,
+            retention_after_completed: DAY * 90,
+            creating_retention: DAY * 14,
+            priority: 200,
+            require_auth: true,
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Shared helpers for the emulator's integration tests: a small HTTP client and job bodies.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use azure_importexport_emulator::Emulator;
+use serde_json::{Value, json};
+
+pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
+pub const RG: &str = "rg1";
+pub const API: &str = "2021-01-01";
+pub const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The ARM error code of an error response (checked against `x-ms-error-code`).
+    pub fn error_code(&self) -> String {
+        let body = self.json();
+        let code = body["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an ARM error: {body}"))
+            .to_owned();
+        assert_eq!(self.header("x-ms-error-code"), Some(code.as_str()));
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json")),
+            "content-type {:?}",
+            self.header("content-type")
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        code
+    }
+
+    pub fn state(&self) -> String {
+        self.json()["properties"]["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A loopback client with a bearer token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: impl Into<String>) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
+            base: base.into(),
+            token: Some("test-token".into()),
+        }
+    }
+
+    pub fn for_emulator(emulator: &Emulator) -> Self {
+        Self::new(emulator.uri())
+    }
+
+    pub fn without_auth(mut self) -> Self {
+        self.token = None;
+        self
+    }
+
+    /// Send `method` to `path_and_query` (relative to the base URI, or an absolute URL).
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        auth: Option<&str>,
+    ) -> Resp {
+        let url = if path_and_query.starts_with("http") {
+            path_and_query.to_owned()
+        } else {
+            format!("{}{}", self.base, path_and_query)
+        };
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, url);
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("body read").to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn send(&self, method: &str, path_and_query: &str, body: Option<&Value>) -> Resp {
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let bytes = body.map(|b| serde_json::to_vec(b).expect("serialize"));
+        self.send_raw(method, path_and_query, bytes, auth.as_deref())
+            .await
+    }
+
+    pub async fn put_job(&self, name: &str, body: &Value) -> Resp {
+        self.send("PUT", &job_url(name), Some(body)).await
+    }
+
+    pub async fn get_job(&self, name: &str) -> Resp {
+        self.send("GET", &job_url(name), None).await
+    }
+
+    pub async fn patch_job(&self, name: &str, body: &Value) -> Resp {
+        self.send("PATCH", &job_url(name), Some(body)).await
+    }
+
+    pub async fn delete_job(&self, name: &str) -> Resp {
+        self.send("DELETE", &job_url(name), None).await
+    }
+
+    pub async fn cancel(&self, name: &str) -> Resp {
+        self.patch_job(name, &json!({ "properties": { "cancelRequested": true } }))
+            .await
+    }
+
+    pub async fn bitlocker_keys(&self, name: &str) -> Resp {
+        let path = format!(
+            "{}/listBitLockerKeys?api-version={API}",
+            job_path(SUB, RG, name)
+        );
+        self.send("POST", &path, None).await
+    }
+}
+
+pub fn job_path(sub: &str, rg: &str, name: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ImportExport/jobs/{name}")
+}
+
+/// Path and query of a job in SUB/RG.
+pub fn job_url(name: &str) -> String {
+    format!("{}?api-version={API}", job_path(SUB, RG, name))
+}
+
+pub fn storage_account() -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/acct"
+    )
+}
+
+pub fn import_body() -> Value {
+    json!({
+        "location": "westus",
+        "tags": { "team": "data" },
+        "properties": {
+            "storageAccountId": storage_account(),
+            "jobType": "Import",
+            "diagnosticsPath": "waimportexport",
+            "logLevel": "Error",
+            "backupDriveManifest": false,
+            "driveList": [
+                {
+                    "driveId": "DRIVE0001",
+                    "bitLockerKey": "111111-222222-333333-444444-555555-666666-777777-888888",
+                    "manifestFile": "\\DriveManifest.xml",
+                    "manifestHash": "ABCDEF0123456789"
+                },
+                {
+                    "driveId": "DRIVE0002",
+                    "bitLockerKey": "999999-888888-777777-666666-555555-444444-333333-222222",
+                    "manifestFile": "\\DriveManifest.xml",
+                    "manifestHash": "0123456789ABCDEF"
+                }
+            ]
+        }
+    })
+}
+
+pub fn export_body() -> Value {
+    json!({
+        "location": "eastus",
+        "properties": {
+            "storageAccountId": storage_account(),
+            "jobType": "Export",
+            "export": { "blobList": { "blobPathPrefix": ["/container/"] } }
+        }
+    })
+}
+
+pub fn return_address() -> Value {
+    json!({
+        "recipientName": "Test Person",
+        "streetAddress1": "1 Test Street",
+        "city": "Redmond",
+        "postalCode": "98052",
+        "countryOrRegion": "USA",
+        "phone": "5550000000",
+        "email": "test@example.com"
+    })
+}
+
+pub fn delivery_package() -> Value {
+    json!({ "carrierName": "FedEx", "trackingNumber": "TRACK123", "driveCount": 2, "shipDate": "2026-01-02" })
+}
+
+pub fn ship_patch() -> Value {
+    json!({
+        "properties": {
+            "state": "Shipping",
+            "returnAddress": return_address(),
+            "returnShipping": { "carrierName": "FedEx", "carrierAccountNumber": "12345" },
+            "deliveryPackage": delivery_package()
+        }
+    })
+}
+
+/// The lifecycle states in order.
+pub const LIFECYCLE: [&str; 6] = [
+    "Creating",
+    "Shipping",
+    "Received",
+    "Transferring",
+    "Packaging",
+    "Completed",
+];
+
+/// Create an import job over HTTP and bring it to `state` the way the service would:
+/// PATCH to Shipping, then the virtual clock.
+pub async fn job_in_state(emulator: &Emulator, client: &Client, name: &str, state: &str) {
+    let created = client.put_job(name, &import_body()).await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    if state == "Creating" {
+        return;
+    }
+    let shipped = client.patch_job(name, &ship_patch()).await;
+    assert_eq!(
+        shipped.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&shipped.body)
+    );
+    emulator
+        .advance_job_to(SUB, RG, name, state)
+        .expect("state reachable");
+    assert_eq!(emulator.job_state(SUB, RG, name).as_deref(), Some(state));
+}

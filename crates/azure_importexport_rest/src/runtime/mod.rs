@@ -1,0 +1,17 @@
+//! Hand-written support for the generated clients: the HTTP core (pipeline, endpoint,
+//! api-version), safe URL building, error enrichment, paging, and serde helpers.
+//!
+//! Generated modules call into this module only; keeping the logic here (tested once)
+//! keeps the generated code small and the generator simple.
+
+mod auth;
+mod core;
+mod errors;
+mod paging;
+mod serde_support;
+
+pub use self::core::{ClientCore, path_param, set_json_body};
+pub use auth::is_loopback;
+pub use errors::{ServiceError, ServiceErrorExt};
+pub use paging::same_origin;
+pub use serde_support::{FieldKey, Redacted, deserialize_string_enum};

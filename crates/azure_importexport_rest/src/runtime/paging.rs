@@ -1,0 +1,186 @@
+//! `x-ms-pageable` support on top of azure_core's `Pager`: next links are followed only on
+//! the endpoint's own origin, so a bearer token never reaches another host.
+
+use super::ClientCore;
+use azure_core::error::ErrorKind;
+use azure_core::http::pager::{Page, PagerContinuation, PagerOptions, PagerResult, PagerState};
+use azure_core::http::{Pager, Request, Response, Url};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::fmt;
+
+/// Same scheme, host and port (default ports made explicit).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+impl ClientCore {
+    /// A pager that sends `first`, then follows the `next_link_name` property of each page.
+    pub fn pager<P>(
+        &self,
+        first: Request,
+        options: PagerOptions<'_>,
+        next_link_name: &'static str,
+        success: &'static [u16],
+    ) -> Pager<P>
+    where
+        P: DeserializeOwned + Page + Send + 'static,
+    {
+        let core = self.clone();
+        let options = PagerOptions {
+            context: options.context.into_owned(),
+            continuation: options.continuation,
+        };
+        Pager::new(
+            move |state: PagerState, options: PagerOptions<'static>| {
+                let core = core.clone();
+                let first = first.clone();
+                Box::pin(async move {
+                    let mut request = match state {
+                        PagerState::Initial => first,
+                        PagerState::More(continuation) => {
+                            core.next_page_request(first, continuation)?
+                        }
+                    };
+                    let raw = core.send(&options.context, &mut request, success).await?;
+                    let next = next_link(raw.body(), next_link_name)?;
+                    let response: Response<P> = raw.into();
+                    Ok(match next.filter(|link| !link.is_empty()) {
+                        Some(link) => PagerResult::More {
+                            response,
+                            // An unparsable link is kept as a token: the page's items are still
+                            // delivered, and fetching the next page fails with a clear error.
+                            continuation: match Url::parse(&link) {
+                                Ok(url) => PagerContinuation::Link(url),
+                                Err(_) => PagerContinuation::Token(link),
+                            },
+                        },
+                        None => PagerResult::Done { response },
+                    })
+                })
+            },
+            Some(options),
+        )
+    }
+
+    /// The request for a next link, after checking that it stays on the endpoint's origin.
+    fn next_page_request(
+        &self,
+        mut first: Request,
+        continuation: PagerContinuation,
+    ) -> azure_core::Result<Request> {
+        let url = match continuation {
+            PagerContinuation::Link(url) => url,
+            PagerContinuation::Token(token) => Url::parse(&token).map_err(|e| {
+                azure_core::Error::with_message(
+                    ErrorKind::DataConversion,
+                    format!("the service returned a malformed nextLink ({e}); paging stopped"),
+                )
+            })?,
+            other => {
+                return Err(azure_core::Error::with_message(
+                    ErrorKind::DataConversion,
+                    format!("unsupported continuation {other:?}"),
+                ));
+            }
+        };
+        if !same_origin(&url, self.endpoint()) {
+            return Err(azure_core::Error::with_message(
+                ErrorKind::Other,
+                format!(
+                    "refusing to follow nextLink to {}://{}: it is not the client's endpoint origin {}; paging stopped and no request was sent",
+                    url.scheme(),
+                    url.host_str().unwrap_or("?"),
+                    self.endpoint().origin().ascii_serialization()
+                ),
+            ));
+        }
+        let mut url = url;
+        if !url.query_pairs().any(|(k, _)| k == "api-version") {
+            url.query_pairs_mut()
+                .append_pair("api-version", self.api_version());
+        }
+        *first.url_mut() = url;
+        Ok(first)
+    }
+}
+
+/// Reads one top-level string property of a JSON object, skipping everything else.
+fn next_link(body: &[u8], name: &'static str) -> azure_core::Result<Option<String>> {
+    struct Seed(&'static str);
+    impl<'de> DeserializeSeed<'de> for Seed {
+        type Value = Option<String>;
+        fn deserialize<D: de::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Seed {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object (a page of results)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<super::FieldKey<'de>>()? {
+                if key.as_str() == self.0 {
+                    found = map.next_value::<Option<String>>()?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    Seed(name).deserialize(&mut deserializer).map_err(|e| {
+        azure_core::Error::with_message(
+            ErrorKind::DataConversion,
+            format!("page is not valid JSON: {e}"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_and_others_skipped() {
+        let body = br#"{"value":[{"nextLink":"inner"}],"nextLink":"https://h/x?a=1"}"#;
+        assert_eq!(
+            next_link(body, "nextLink").unwrap().as_deref(),
+            Some("https://h/x?a=1")
+        );
+        assert_eq!(next_link(br#"{"value":[]}"#, "nextLink").unwrap(), None);
+        assert_eq!(
+            next_link(br#"{"nextLink":null}"#, "nextLink").unwrap(),
+            None
+        );
+        assert!(next_link(b"{", "nextLink").is_err());
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_port() {
+        let a = Url::parse("https://management.azure.com/x").unwrap();
+        assert!(same_origin(
+            &a,
+            &Url::parse("https://management.azure.com:443/y?z").unwrap()
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("http://management.azure.com/y").unwrap()
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("https://evil.example/y").unwrap()
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("https://management.azure.com:8443/y").unwrap()
+        ));
+    }
+}

@@ -1,0 +1,88 @@
+//! `cargo xtask <command>`: code generation and other chores of this repository.
+
+mod fetch;
+mod generate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Chores of the azure-importexport-rs workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate crates/azure_importexport_rest from the pinned specs.
+    Codegen {
+        /// Root of an azure-rest-api-specs checkout (or of `cargo xtask fetch-specs` output).
+        #[arg(long, env = "AZURE_REST_API_SPECS")]
+        spec_root: Option<PathBuf>,
+        /// Regenerate in memory and fail, listing the files, if anything on disk differs.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Generate a standalone crate from any storageimportexport-style spec file.
+    Generate {
+        /// The Swagger 2.0 file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Directory to write the crate into.
+        #[arg(long)]
+        output: PathBuf,
+        /// Name of the new crate.
+        #[arg(long)]
+        crate_name: String,
+    },
+    /// Download the files pinned in specs/upstream.lock into specs/upstream/, verifying sha256.
+    FetchSpecs {
+        /// Base URL serving `<repository>/<commit>/<path>`.
+        #[arg(long, default_value = "https://raw.githubusercontent.com")]
+        base_url: String,
+        /// Where to write the files.
+        #[arg(long)]
+        dest: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen { spec_root, check } => generate::codegen(spec_root, check),
+        Command::Generate {
+            input,
+            output,
+            crate_name,
+        } => generate::standalone(&input, &output, &crate_name),
+        Command::FetchSpecs { base_url, dest } => {
+            let dest = dest.unwrap_or_else(|| workspace_root().join("specs/upstream"));
+            fetch::fetch_specs(
+                &base_url,
+                &workspace_root().join("specs/upstream.lock"),
+                &dest,
+            )
+            .map(|n| eprintln!("fetched and verified {n} files into {}", dest.display()))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
