@@ -150,7 +150,8 @@ async fn put_rejects_invalid_bodies() {
         ("array", b"[1,2]".to_vec(), "InvalidRequestContent"),
         ("non-utf8", vec![0xff, 0xfe, 0x7b], "InvalidRequestContent"),
     ];
-    let mutations: Vec<(&str, fn(&mut Value))> = vec![
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: Vec<Mutation> = vec![
         ("no location", |b| {
             b.as_object_mut().unwrap().remove("location");
         }),

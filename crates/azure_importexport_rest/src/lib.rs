@@ -33,10 +33,13 @@
 
 pub mod runtime;
 
+// Generated files are formatted by the generator (prettyplease), not by rustfmt.
+#[rustfmt::skip]
 #[cfg(feature = "v2021_01_01")]
 #[path = "generated/v2021_01_01/mod.rs"]
 pub mod v2021_01_01;
 
+#[rustfmt::skip]
 #[cfg(feature = "v2020_08_01")]
 #[path = "generated/v2020_08_01/mod.rs"]
 pub mod v2020_08_01;

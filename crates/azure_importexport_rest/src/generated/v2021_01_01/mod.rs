@@ -47,9 +47,7 @@ impl ImportExportClient {
             options.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
             credential,
             options.client_options,
-            options
-                .api_version
-                .unwrap_or_else(|| API_VERSION.to_owned()),
+            options.api_version.unwrap_or_else(|| API_VERSION.to_owned()),
         )?;
         ::core::result::Result::Ok(Self {
             core,
@@ -77,9 +75,7 @@ impl ImportExportClient {
     }
     /// Operations of the `Jobs` group.
     pub fn jobs(&self) -> JobsClient {
-        JobsClient {
-            client: self.clone(),
-        }
+        JobsClient { client: self.clone() }
     }
     /// Operations of the `Locations` group.
     pub fn locations(&self) -> LocationsClient {
@@ -108,23 +104,39 @@ impl BitLockerKeysClient {
         resource_group_name: &str,
         job_name: &str,
         options: ::core::option::Option<BitLockerKeysListOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::GetBitLockerKeysResponse>> {
+    ) -> ::azure_core::Result<
+        ::azure_core::http::Response<models::GetBitLockerKeysResponse>,
+    > {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "resourceGroups",
-            crate::runtime::path_param("resourceGroupName", resource_group_name)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-            crate::runtime::path_param("jobName", job_name)?,
-            "listBitLockerKeys",
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "resourceGroups",
+                    crate::runtime::path_param(
+                        "resourceGroupName",
+                        resource_group_name,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                    crate::runtime::path_param("jobName", job_name)?,
+                    "listBitLockerKeys",
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Post);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         let response = client
             .core
@@ -157,34 +169,45 @@ impl JobsClient {
     ) -> ::azure_core::Result<::azure_core::http::Response<models::JobResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "resourceGroups",
-            crate::runtime::path_param("resourceGroupName", resource_group_name)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-            crate::runtime::path_param("jobName", job_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "resourceGroups",
+                    crate::runtime::path_param(
+                        "resourceGroupName",
+                        resource_group_name,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                    crate::runtime::path_param("jobName", job_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Put);
         if let ::core::option::Option::Some(value) = &options.client_tenant_id {
-            request.insert_header(
-                "x-ms-client-tenant-id",
-                ::std::string::ToString::to_string(value),
-            );
+            request
+                .insert_header(
+                    "x-ms-client-tenant-id",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         crate::runtime::set_json_body(&mut request, body);
         let response = client
             .core
-            .send(
-                &options.method_options.context,
-                &mut request,
-                &[200u16, 201u16],
-            )
+            .send(&options.method_options.context, &mut request, &[200u16, 201u16])
             .await?;
         ::core::result::Result::Ok(response.into())
     }
@@ -196,22 +219,38 @@ impl JobsClient {
         resource_group_name: &str,
         job_name: &str,
         options: ::core::option::Option<JobsDeleteOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<(), ::azure_core::http::NoFormat>> {
+    ) -> ::azure_core::Result<
+        ::azure_core::http::Response<(), ::azure_core::http::NoFormat>,
+    > {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "resourceGroups",
-            crate::runtime::path_param("resourceGroupName", resource_group_name)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-            crate::runtime::path_param("jobName", job_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "resourceGroups",
+                    crate::runtime::path_param(
+                        "resourceGroupName",
+                        resource_group_name,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                    crate::runtime::path_param("jobName", job_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Delete);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         let response = client
             .core
@@ -230,19 +269,33 @@ impl JobsClient {
     ) -> ::azure_core::Result<::azure_core::http::Response<models::JobResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "resourceGroups",
-            crate::runtime::path_param("resourceGroupName", resource_group_name)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-            crate::runtime::path_param("jobName", job_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "resourceGroups",
+                    crate::runtime::path_param(
+                        "resourceGroupName",
+                        resource_group_name,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                    crate::runtime::path_param("jobName", job_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Get);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         let response = client
             .core
@@ -260,15 +313,25 @@ impl JobsClient {
     ) -> ::azure_core::Result<::azure_core::http::Pager<models::ListJobsResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let mut url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "resourceGroups",
-            crate::runtime::path_param("resourceGroupName", resource_group_name)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-        ])?;
+        let mut url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "resourceGroups",
+                    crate::runtime::path_param(
+                        "resourceGroupName",
+                        resource_group_name,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                ],
+            )?;
         {
             let mut query = url.query_pairs_mut();
             if let ::core::option::Option::Some(value) = &options.top {
@@ -280,14 +343,15 @@ impl JobsClient {
         }
         let mut request = client.core.request(url, ::azure_core::http::Method::Get);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
-        ::core::result::Result::Ok(client.core.pager(
-            request,
-            options.method_options,
-            "nextLink",
-            &[200u16],
-        ))
+        ::core::result::Result::Ok(
+            client.core.pager(request, options.method_options, "nextLink", &[200u16]),
+        )
     }
     /// Returns all active and completed jobs in a subscription.
     ///
@@ -298,13 +362,20 @@ impl JobsClient {
     ) -> ::azure_core::Result<::azure_core::http::Pager<models::ListJobsResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let mut url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-        ])?;
+        let mut url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                ],
+            )?;
         {
             let mut query = url.query_pairs_mut();
             if let ::core::option::Option::Some(value) = &options.top {
@@ -316,14 +387,15 @@ impl JobsClient {
         }
         let mut request = client.core.request(url, ::azure_core::http::Method::Get);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
-        ::core::result::Result::Ok(client.core.pager(
-            request,
-            options.method_options,
-            "nextLink",
-            &[200u16],
-        ))
+        ::core::result::Result::Ok(
+            client.core.pager(request, options.method_options, "nextLink", &[200u16]),
+        )
     }
     /// Updates specific properties of a job. You can call this operation to notify the Import/Export service that the hard drives comprising the import or export job have been shipped to the Microsoft data center. It can also be used to cancel an existing job.
     ///
@@ -337,19 +409,33 @@ impl JobsClient {
     ) -> ::azure_core::Result<::azure_core::http::Response<models::JobResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "resourceGroups",
-            crate::runtime::path_param("resourceGroupName", resource_group_name)?,
-            "providers",
-            "Microsoft.ImportExport",
-            "jobs",
-            crate::runtime::path_param("jobName", job_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "resourceGroups",
+                    crate::runtime::path_param(
+                        "resourceGroupName",
+                        resource_group_name,
+                    )?,
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "jobs",
+                    crate::runtime::path_param("jobName", job_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Patch);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         crate::runtime::set_json_body(&mut request, body);
         let response = client
@@ -421,15 +507,23 @@ impl LocationsClient {
     ) -> ::azure_core::Result<::azure_core::http::Response<models::Location>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "providers",
-            "Microsoft.ImportExport",
-            "locations",
-            crate::runtime::path_param("locationName", location_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "providers",
+                    "Microsoft.ImportExport",
+                    "locations",
+                    crate::runtime::path_param("locationName", location_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Get);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         let response = client
             .core
@@ -451,7 +545,11 @@ impl LocationsClient {
             .url(&["providers", "Microsoft.ImportExport", "locations"])?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Get);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         let response = client
             .core
@@ -484,7 +582,9 @@ impl OperationsClient {
     pub async fn list(
         &self,
         options: ::core::option::Option<OperationsListOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::ListOperationsResponse>> {
+    ) -> ::azure_core::Result<
+        ::azure_core::http::Response<models::ListOperationsResponse>,
+    > {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -492,7 +592,11 @@ impl OperationsClient {
             .url(&["providers", "Microsoft.ImportExport", "operations"])?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Get);
         if let ::core::option::Option::Some(value) = &client.accept_language {
-            request.insert_header("accept-language", ::std::string::ToString::to_string(value));
+            request
+                .insert_header(
+                    "accept-language",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         let response = client
             .core

@@ -19,7 +19,10 @@ pub struct DeliveryPackageInformation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for DeliveryPackageInformation {
     fn serialize<S: ::serde::Serializer>(
@@ -53,7 +56,10 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryPackageInformation {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = DeliveryPackageInformation;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a DeliveryPackageInformation JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -61,8 +67,8 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryPackageInformation {
                 mut map: A,
             ) -> ::core::result::Result<DeliveryPackageInformation, A::Error> {
                 let mut out = DeliveryPackageInformation::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "carrierName" => out.carrier_name = map.next_value()?,
@@ -93,7 +99,10 @@ pub struct DriveBitLockerKey {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::core::fmt::Debug for DriveBitLockerKey {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -133,7 +142,10 @@ impl<'de> ::serde::Deserialize<'de> for DriveBitLockerKey {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = DriveBitLockerKey;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a DriveBitLockerKey JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -141,8 +153,8 @@ impl<'de> ::serde::Deserialize<'de> for DriveBitLockerKey {
                 mut map: A,
             ) -> ::core::result::Result<DriveBitLockerKey, A::Error> {
                 let mut out = DriveBitLockerKey::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "bitLockerKey" => out.bit_locker_key = map.next_value()?,
@@ -193,7 +205,10 @@ pub struct DriveStatus {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::core::fmt::Debug for DriveStatus {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -273,7 +288,10 @@ impl<'de> ::serde::Deserialize<'de> for DriveStatus {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = DriveStatus;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a DriveStatus JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -281,8 +299,8 @@ impl<'de> ::serde::Deserialize<'de> for DriveStatus {
                 mut map: A,
             ) -> ::core::result::Result<DriveStatus, A::Error> {
                 let mut out = DriveStatus::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "driveId" => out.drive_id = map.next_value()?,
@@ -323,7 +341,10 @@ pub struct EncryptionKeyDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for EncryptionKeyDetails {
     fn serialize<S: ::serde::Serializer>(
@@ -354,7 +375,10 @@ impl<'de> ::serde::Deserialize<'de> for EncryptionKeyDetails {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = EncryptionKeyDetails;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a EncryptionKeyDetails JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -362,8 +386,8 @@ impl<'de> ::serde::Deserialize<'de> for EncryptionKeyDetails {
                 mut map: A,
             ) -> ::core::result::Result<EncryptionKeyDetails, A::Error> {
                 let mut out = EncryptionKeyDetails::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "kekType" => out.kek_type = map.next_value()?,
@@ -393,7 +417,10 @@ pub struct Export {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for Export {
     fn serialize<S: ::serde::Serializer>(
@@ -421,7 +448,10 @@ impl<'de> ::serde::Deserialize<'de> for Export {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = Export;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a Export JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -429,8 +459,8 @@ impl<'de> ::serde::Deserialize<'de> for Export {
                 mut map: A,
             ) -> ::core::result::Result<Export, A::Error> {
                 let mut out = Export::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "blobList" => out.blob_list = map.next_value()?,
@@ -449,7 +479,9 @@ impl<'de> ::serde::Deserialize<'de> for Export {
 }
 impl Export {
     ///`blobList.blobPath`, flattened (`x-ms-client-flatten`): `None` when either is absent.
-    pub fn blob_path(&self) -> ::core::option::Option<&::std::vec::Vec<::std::string::String>> {
+    pub fn blob_path(
+        &self,
+    ) -> ::core::option::Option<&::std::vec::Vec<::std::string::String>> {
         self.blob_list.as_ref()?.blob_path.as_ref()
     }
     ///`blobList.blobPathPrefix`, flattened (`x-ms-client-flatten`): `None` when either is absent.
@@ -469,7 +501,10 @@ pub struct ExportBlobList {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for ExportBlobList {
     fn serialize<S: ::serde::Serializer>(
@@ -497,7 +532,10 @@ impl<'de> ::serde::Deserialize<'de> for ExportBlobList {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = ExportBlobList;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a ExportBlobList JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -505,8 +543,8 @@ impl<'de> ::serde::Deserialize<'de> for ExportBlobList {
                 mut map: A,
             ) -> ::core::result::Result<ExportBlobList, A::Error> {
                 let mut out = ExportBlobList::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "blobPath" => out.blob_path = map.next_value()?,
@@ -531,7 +569,10 @@ pub struct GetBitLockerKeysResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for GetBitLockerKeysResponse {
     fn serialize<S: ::serde::Serializer>(
@@ -556,7 +597,10 @@ impl<'de> ::serde::Deserialize<'de> for GetBitLockerKeysResponse {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = GetBitLockerKeysResponse;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a GetBitLockerKeysResponse JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -564,8 +608,8 @@ impl<'de> ::serde::Deserialize<'de> for GetBitLockerKeysResponse {
                 mut map: A,
             ) -> ::core::result::Result<GetBitLockerKeysResponse, A::Error> {
                 let mut out = GetBitLockerKeysResponse::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "value" => out.value = map.next_value()?,
@@ -599,7 +643,10 @@ pub struct IdentityDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for IdentityDetails {
     fn serialize<S: ::serde::Serializer>(
@@ -630,7 +677,10 @@ impl<'de> ::serde::Deserialize<'de> for IdentityDetails {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = IdentityDetails;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a IdentityDetails JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -638,8 +688,8 @@ impl<'de> ::serde::Deserialize<'de> for IdentityDetails {
                 mut map: A,
             ) -> ::core::result::Result<IdentityDetails, A::Error> {
                 let mut out = IdentityDetails::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "type" => out.identity_type = map.next_value()?,
@@ -705,7 +755,10 @@ pub struct JobDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for JobDetails {
     fn serialize<S: ::serde::Serializer>(
@@ -781,7 +834,10 @@ impl<'de> ::serde::Deserialize<'de> for JobDetails {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = JobDetails;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a JobDetails JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -789,8 +845,8 @@ impl<'de> ::serde::Deserialize<'de> for JobDetails {
                 mut map: A,
             ) -> ::core::result::Result<JobDetails, A::Error> {
                 let mut out = JobDetails::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "storageAccountId" => out.storage_account_id = map.next_value()?,
@@ -863,7 +919,10 @@ pub struct JobResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for JobResponse {
     fn serialize<S: ::serde::Serializer>(
@@ -909,7 +968,10 @@ impl<'de> ::serde::Deserialize<'de> for JobResponse {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = JobResponse;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a JobResponse JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -917,8 +979,8 @@ impl<'de> ::serde::Deserialize<'de> for JobResponse {
                 mut map: A,
             ) -> ::core::result::Result<JobResponse, A::Error> {
                 let mut out = JobResponse::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "systemData" => out.system_data = map.next_value()?,
@@ -951,7 +1013,10 @@ pub struct ListJobsResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for ListJobsResponse {
     fn serialize<S: ::serde::Serializer>(
@@ -979,7 +1044,10 @@ impl<'de> ::serde::Deserialize<'de> for ListJobsResponse {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = ListJobsResponse;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a ListJobsResponse JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -987,8 +1055,8 @@ impl<'de> ::serde::Deserialize<'de> for ListJobsResponse {
                 mut map: A,
             ) -> ::core::result::Result<ListJobsResponse, A::Error> {
                 let mut out = ListJobsResponse::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "nextLink" => out.next_link = map.next_value()?,
@@ -1013,7 +1081,10 @@ pub struct ListOperationsResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for ListOperationsResponse {
     fn serialize<S: ::serde::Serializer>(
@@ -1038,7 +1109,10 @@ impl<'de> ::serde::Deserialize<'de> for ListOperationsResponse {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = ListOperationsResponse;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a ListOperationsResponse JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1046,8 +1120,8 @@ impl<'de> ::serde::Deserialize<'de> for ListOperationsResponse {
                 mut map: A,
             ) -> ::core::result::Result<ListOperationsResponse, A::Error> {
                 let mut out = ListOperationsResponse::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "value" => out.value = map.next_value()?,
@@ -1077,7 +1151,10 @@ pub struct Location {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for Location {
     fn serialize<S: ::serde::Serializer>(
@@ -1111,7 +1188,10 @@ impl<'de> ::serde::Deserialize<'de> for Location {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = Location;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a Location JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1119,8 +1199,8 @@ impl<'de> ::serde::Deserialize<'de> for Location {
                 mut map: A,
             ) -> ::core::result::Result<Location, A::Error> {
                 let mut out = Location::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "id" => out.id = map.next_value()?,
@@ -1176,10 +1256,7 @@ impl Location {
     pub fn additional_shipping_information(
         &self,
     ) -> ::core::option::Option<&::std::string::String> {
-        self.properties
-            .as_ref()?
-            .additional_shipping_information
-            .as_ref()
+        self.properties.as_ref()?.additional_shipping_information.as_ref()
     }
     ///`properties.supportedCarriers`, flattened (`x-ms-client-flatten`): `None` when either is absent.
     pub fn supported_carriers(
@@ -1216,13 +1293,20 @@ pub struct LocationProperties {
     /// Additional shipping information for customer, specific to datacenter to which customer should send their disks.
     pub additional_shipping_information: ::core::option::Option<::std::string::String>,
     /// A list of carriers that are supported at this location.
-    pub supported_carriers: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub supported_carriers: ::core::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
     /// A list of location IDs that should be used to ship shipping drives to for jobs created against the current location. If the current location is active, it will be part of the list. If it is temporarily closed due to maintenance, this list may contain other locations.
-    pub alternate_locations: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub alternate_locations: ::core::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for LocationProperties {
     fn serialize<S: ::serde::Serializer>(
@@ -1255,7 +1339,9 @@ impl ::serde::Serialize for LocationProperties {
         if let ::core::option::Option::Some(value) = &self.phone {
             map.serialize_entry("phone", value)?;
         }
-        if let ::core::option::Option::Some(value) = &self.additional_shipping_information {
+        if let ::core::option::Option::Some(value) = &self
+            .additional_shipping_information
+        {
             map.serialize_entry("additionalShippingInformation", value)?;
         }
         if let ::core::option::Option::Some(value) = &self.supported_carriers {
@@ -1277,7 +1363,10 @@ impl<'de> ::serde::Deserialize<'de> for LocationProperties {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = LocationProperties;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a LocationProperties JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1285,8 +1374,8 @@ impl<'de> ::serde::Deserialize<'de> for LocationProperties {
                 mut map: A,
             ) -> ::core::result::Result<LocationProperties, A::Error> {
                 let mut out = LocationProperties::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "recipientName" => out.recipient_name = map.next_value()?,
@@ -1324,7 +1413,10 @@ pub struct LocationsResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for LocationsResponse {
     fn serialize<S: ::serde::Serializer>(
@@ -1349,7 +1441,10 @@ impl<'de> ::serde::Deserialize<'de> for LocationsResponse {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = LocationsResponse;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a LocationsResponse JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1357,8 +1452,8 @@ impl<'de> ::serde::Deserialize<'de> for LocationsResponse {
                 mut map: A,
             ) -> ::core::result::Result<LocationsResponse, A::Error> {
                 let mut out = LocationsResponse::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "value" => out.value = map.next_value()?,
@@ -1388,7 +1483,10 @@ pub struct Operation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for Operation {
     fn serialize<S: ::serde::Serializer>(
@@ -1416,7 +1514,10 @@ impl<'de> ::serde::Deserialize<'de> for Operation {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = Operation;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a Operation JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1424,8 +1525,8 @@ impl<'de> ::serde::Deserialize<'de> for Operation {
                 mut map: A,
             ) -> ::core::result::Result<Operation, A::Error> {
                 let mut out = Operation::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "name" => out.name = map.next_value()?,
@@ -1474,7 +1575,10 @@ pub struct OperationDisplay {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for OperationDisplay {
     fn serialize<S: ::serde::Serializer>(
@@ -1508,7 +1612,10 @@ impl<'de> ::serde::Deserialize<'de> for OperationDisplay {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = OperationDisplay;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a OperationDisplay JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1516,8 +1623,8 @@ impl<'de> ::serde::Deserialize<'de> for OperationDisplay {
                 mut map: A,
             ) -> ::core::result::Result<OperationDisplay, A::Error> {
                 let mut out = OperationDisplay::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "provider" => out.provider = map.next_value()?,
@@ -1558,7 +1665,10 @@ pub struct PackageInformation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for PackageInformation {
     fn serialize<S: ::serde::Serializer>(
@@ -1592,7 +1702,10 @@ impl<'de> ::serde::Deserialize<'de> for PackageInformation {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = PackageInformation;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a PackageInformation JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1600,8 +1713,8 @@ impl<'de> ::serde::Deserialize<'de> for PackageInformation {
                 mut map: A,
             ) -> ::core::result::Result<PackageInformation, A::Error> {
                 let mut out = PackageInformation::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "carrierName" => out.carrier_name = map.next_value()?,
@@ -1634,7 +1747,10 @@ pub struct PutJobParameters {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for PutJobParameters {
     fn serialize<S: ::serde::Serializer>(
@@ -1665,7 +1781,10 @@ impl<'de> ::serde::Deserialize<'de> for PutJobParameters {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = PutJobParameters;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a PutJobParameters JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1673,8 +1792,8 @@ impl<'de> ::serde::Deserialize<'de> for PutJobParameters {
                 mut map: A,
             ) -> ::core::result::Result<PutJobParameters, A::Error> {
                 let mut out = PutJobParameters::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "location" => out.location = map.next_value()?,
@@ -1730,7 +1849,10 @@ pub struct ReturnAddress {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for ReturnAddress {
     fn serialize<S: ::serde::Serializer>(
@@ -1779,7 +1901,10 @@ impl<'de> ::serde::Deserialize<'de> for ReturnAddress {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = ReturnAddress;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a ReturnAddress JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1787,8 +1912,8 @@ impl<'de> ::serde::Deserialize<'de> for ReturnAddress {
                 mut map: A,
             ) -> ::core::result::Result<ReturnAddress, A::Error> {
                 let mut out = ReturnAddress::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "recipientName" => out.recipient_name = map.next_value()?,
@@ -1826,7 +1951,10 @@ pub struct ReturnShipping {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::core::fmt::Debug for ReturnShipping {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -1866,7 +1994,10 @@ impl<'de> ::serde::Deserialize<'de> for ReturnShipping {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = ReturnShipping;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a ReturnShipping JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1874,8 +2005,8 @@ impl<'de> ::serde::Deserialize<'de> for ReturnShipping {
                 mut map: A,
             ) -> ::core::result::Result<ReturnShipping, A::Error> {
                 let mut out = ReturnShipping::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "carrierName" => out.carrier_name = map.next_value()?,
@@ -1920,7 +2051,10 @@ pub struct ShippingInformation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for ShippingInformation {
     fn serialize<S: ::serde::Serializer>(
@@ -1969,7 +2103,10 @@ impl<'de> ::serde::Deserialize<'de> for ShippingInformation {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = ShippingInformation;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a ShippingInformation JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1977,8 +2114,8 @@ impl<'de> ::serde::Deserialize<'de> for ShippingInformation {
                 mut map: A,
             ) -> ::core::result::Result<ShippingInformation, A::Error> {
                 let mut out = ShippingInformation::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "recipientName" => out.recipient_name = map.next_value()?,
@@ -2022,7 +2159,10 @@ pub struct SystemData {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for SystemData {
     fn serialize<S: ::serde::Serializer>(
@@ -2062,7 +2202,10 @@ impl<'de> ::serde::Deserialize<'de> for SystemData {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = SystemData;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a SystemData JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -2070,8 +2213,8 @@ impl<'de> ::serde::Deserialize<'de> for SystemData {
                 mut map: A,
             ) -> ::core::result::Result<SystemData, A::Error> {
                 let mut out = SystemData::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "createdBy" => out.created_by = map.next_value()?,
@@ -2106,7 +2249,10 @@ pub struct UpdateJobParameters {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for UpdateJobParameters {
     fn serialize<S: ::serde::Serializer>(
@@ -2134,7 +2280,10 @@ impl<'de> ::serde::Deserialize<'de> for UpdateJobParameters {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = UpdateJobParameters;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a UpdateJobParameters JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -2142,8 +2291,8 @@ impl<'de> ::serde::Deserialize<'de> for UpdateJobParameters {
                 mut map: A,
             ) -> ::core::result::Result<UpdateJobParameters, A::Error> {
                 let mut out = UpdateJobParameters::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "tags" => out.tags = map.next_value()?,
@@ -2178,7 +2327,9 @@ impl UpdateJobParameters {
         self.properties.as_ref()?.return_shipping.as_ref()
     }
     ///`properties.deliveryPackage`, flattened (`x-ms-client-flatten`): `None` when either is absent.
-    pub fn delivery_package(&self) -> ::core::option::Option<&DeliveryPackageInformation> {
+    pub fn delivery_package(
+        &self,
+    ) -> ::core::option::Option<&DeliveryPackageInformation> {
         self.properties.as_ref()?.delivery_package.as_ref()
     }
     ///`properties.logLevel`, flattened (`x-ms-client-flatten`): `None` when either is absent.
@@ -2220,7 +2371,10 @@ pub struct UpdateJobParametersProperties {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for UpdateJobParametersProperties {
     fn serialize<S: ::serde::Serializer>(
@@ -2266,7 +2420,10 @@ impl<'de> ::serde::Deserialize<'de> for UpdateJobParametersProperties {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = UpdateJobParametersProperties;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a UpdateJobParametersProperties JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -2274,8 +2431,8 @@ impl<'de> ::serde::Deserialize<'de> for UpdateJobParametersProperties {
                 mut map: A,
             ) -> ::core::result::Result<UpdateJobParametersProperties, A::Error> {
                 let mut out = UpdateJobParametersProperties::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "cancelRequested" => out.cancel_requested = map.next_value()?,
@@ -2511,8 +2668,10 @@ pub enum EncryptionKekType {
 }
 impl EncryptionKekType {
     /// Every value known to this version of the SDK, in the spec's order.
-    pub const KNOWN: &'static [EncryptionKekType] =
-        &[Self::MicrosoftManaged, Self::CustomerManaged];
+    pub const KNOWN: &'static [EncryptionKekType] = &[
+        Self::MicrosoftManaged,
+        Self::CustomerManaged,
+    ];
     /// The wire value.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2588,8 +2747,11 @@ pub enum IdentityType {
 }
 impl IdentityType {
     /// Every value known to this version of the SDK, in the spec's order.
-    pub const KNOWN: &'static [IdentityType] =
-        &[Self::None, Self::SystemAssigned, Self::UserAssigned];
+    pub const KNOWN: &'static [IdentityType] = &[
+        Self::None,
+        Self::SystemAssigned,
+        Self::UserAssigned,
+    ];
     /// The wire value.
     pub fn as_str(&self) -> &str {
         match self {
