@@ -48,6 +48,9 @@ enum Command {
         /// Where to write the files.
         #[arg(long)]
         dest: Option<PathBuf>,
+        /// The lock listing the files.
+        #[arg(long)]
+        lock: Option<PathBuf>,
     },
 }
 
@@ -60,14 +63,15 @@ fn main() -> ExitCode {
             output,
             crate_name,
         } => generate::standalone(&input, &output, &crate_name),
-        Command::FetchSpecs { base_url, dest } => {
+        Command::FetchSpecs {
+            base_url,
+            dest,
+            lock,
+        } => {
             let dest = dest.unwrap_or_else(|| workspace_root().join("specs/upstream"));
-            fetch::fetch_specs(
-                &base_url,
-                &workspace_root().join("specs/upstream.lock"),
-                &dest,
-            )
-            .map(|n| eprintln!("fetched and verified {n} files into {}", dest.display()))
+            let lock = lock.unwrap_or_else(|| workspace_root().join("specs/upstream.lock"));
+            fetch::fetch_specs(&base_url, &lock, &dest)
+                .map(|n| eprintln!("fetched and verified {n} files into {}", dest.display()))
         }
     };
     match result {
