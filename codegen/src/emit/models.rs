@@ -52,7 +52,11 @@ fn model(model: &Model, by_name: &HashMap<&str, &Model>, rt: &TokenStream) -> To
 }
 
 fn model_doc(model: &Model) -> String {
-    let mut doc = model.doc.clone();
+    let mut doc = if model.doc.is_empty() {
+        format!("The `{}` object (no description in the spec).", model.name)
+    } else {
+        model.doc.clone()
+    };
     if model.azure_resource {
         doc.push_str("\n\nThis is an ARM resource (`x-ms-azure-resource`).");
     }
@@ -60,7 +64,14 @@ fn model_doc(model: &Model) -> String {
 }
 
 fn field_doc(field: &Field) -> String {
-    let mut doc = field.doc.clone();
+    let mut doc = if field.doc.is_empty() {
+        format!(
+            "The `{}` property (no description in the spec).",
+            field.wire_name
+        )
+    } else {
+        field.doc.clone()
+    };
     let mut notes = Vec::new();
     if field.required {
         notes.push("Required by the service in requests.".to_owned());

@@ -6,29 +6,38 @@
 /// This is an ARM resource (`x-ms-azure-resource`).
 #[derive(Clone, Default, PartialEq)]
 pub struct Widget {
+    /// The `id` property (no description in the spec).
+    ///
     /// Read-only: set by the service.
     pub id: ::core::option::Option<::std::string::String>,
+    /// The `color` property (no description in the spec).
+    ///
     /// Required by the service in requests.
     pub color: ::core::option::Option<Color>,
+    /// The `secretKey` property (no description in the spec).
+    ///
     /// Secret: redacted in `Debug` output.
     pub secret_key: ::core::option::Option<::std::string::String>,
+    /// The `size` property (no description in the spec).
+    ///
     /// Service default: `1`.
     pub size: ::core::option::Option<i64>,
+    /// The `details` property (no description in the spec).
     pub details: ::core::option::Option<WidgetDetails>,
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ::core::fmt::Debug for Widget {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Widget")
             .field("id", &self.id)
             .field("color", &self.color)
-            .field("secret_key", &crate::runtime::Redacted::option(&self.secret_key))
+            .field(
+                "secret_key",
+                &crate::runtime::Redacted::option(&self.secret_key),
+            )
             .field("size", &self.size)
             .field("details", &self.details)
             .field("additional_properties", &self.additional_properties)
@@ -70,10 +79,7 @@ impl<'de> ::serde::Deserialize<'de> for Widget {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = Widget;
-            fn expecting(
-                &self,
-                f: &mut ::core::fmt::Formatter<'_>,
-            ) -> ::core::fmt::Result {
+            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str("a Widget JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -81,8 +87,8 @@ impl<'de> ::serde::Deserialize<'de> for Widget {
                 mut map: A,
             ) -> ::core::result::Result<Widget, A::Error> {
                 let mut out = Widget::default();
-                while let ::core::option::Option::Some(key) = map
-                    .next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) =
+                    map.next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "id" => out.id = map.next_value()?,
@@ -108,16 +114,15 @@ impl Widget {
         self.details.as_ref()?.note.as_ref()
     }
 }
+/// The `WidgetDetails` object (no description in the spec).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WidgetDetails {
+    /// The `note` property (no description in the spec).
     pub note: ::core::option::Option<::std::string::String>,
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ::serde::Serialize for WidgetDetails {
     fn serialize<S: ::serde::Serializer>(
@@ -142,10 +147,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetDetails {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = WidgetDetails;
-            fn expecting(
-                &self,
-                f: &mut ::core::fmt::Formatter<'_>,
-            ) -> ::core::fmt::Result {
+            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str("a WidgetDetails JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -153,8 +155,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetDetails {
                 mut map: A,
             ) -> ::core::result::Result<WidgetDetails, A::Error> {
                 let mut out = WidgetDetails::default();
-                while let ::core::option::Option::Some(key) = map
-                    .next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) =
+                    map.next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "note" => out.note = map.next_value()?,
@@ -170,17 +172,17 @@ impl<'de> ::serde::Deserialize<'de> for WidgetDetails {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The `WidgetList` object (no description in the spec).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WidgetList {
+    /// The `value` property (no description in the spec).
     pub value: ::core::option::Option<::std::vec::Vec<Widget>>,
+    /// The `nextLink` property (no description in the spec).
     pub next_link: ::core::option::Option<::std::string::String>,
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ::serde::Serialize for WidgetList {
     fn serialize<S: ::serde::Serializer>(
@@ -208,10 +210,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetList {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = WidgetList;
-            fn expecting(
-                &self,
-                f: &mut ::core::fmt::Formatter<'_>,
-            ) -> ::core::fmt::Result {
+            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str("a WidgetList JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -219,8 +218,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetList {
                 mut map: A,
             ) -> ::core::result::Result<WidgetList, A::Error> {
                 let mut out = WidgetList::default();
-                while let ::core::option::Option::Some(key) = map
-                    .next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) =
+                    map.next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "value" => out.value = map.next_value()?,
