@@ -1,0 +1,191 @@
+//! Requesting a cancel: checked against the job's state, retried, and resolved by
+//! re-reading the job after an ambiguous failure instead of blindly repeating the PATCH.
+
+use crate::client::JobRef;
+use crate::error::{CancelError, RequestError};
+use crate::job::Job;
+use crate::retry::{Failure, RetryPolicy};
+use crate::state::JobState;
+use azure_core::Bytes;
+use azure_core::http::RequestContent;
+use serde::Serialize;
+
+/// The only body a cancel sends: nothing else of the job is touched.
+pub(crate) const CANCEL_BODY: &[u8] = br#"{"properties":{"cancelRequested":true}}"#;
+
+/// Options for [`JobRef::cancel`].
+#[derive(Clone, Debug, Default)]
+pub struct CancelOptions {
+    /// Retry budget for this call; the client's default when `None`.
+    /// `max_attempts` bounds the PATCH requests (the first included).
+    pub retry: Option<RetryPolicy>,
+}
+
+impl CancelOptions {
+    /// Uses `retry` for this call.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+}
+
+/// What a successful [`JobRef::cancel`] saw and did. Serializes with camelCase names
+/// (`stateAtRequest`, `dataMayStillTransfer`, ...); the job is serialized with its
+/// secrets redacted.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CancelOutcome {
+    /// The job's state when the cancel was requested (or found already requested).
+    pub state_at_request: JobState,
+    /// `true` when the job was `Transferring`: the cancel is best-effort and data may
+    /// still be copied.
+    pub data_may_still_transfer: bool,
+    /// The cancel had already been requested; no PATCH was sent.
+    pub already_requested: bool,
+    /// PATCH requests sent (0 when already requested).
+    pub patch_attempts: u32,
+    /// The latest view of the job.
+    pub job: Job,
+}
+
+impl CancelOutcome {
+    fn new(
+        state_at_request: JobState,
+        job: Job,
+        already_requested: bool,
+        patch_attempts: u32,
+    ) -> Self {
+        let data_may_still_transfer =
+            state_at_request == JobState::Transferring || job.state() == JobState::Transferring;
+        CancelOutcome {
+            state_at_request,
+            data_may_still_transfer,
+            already_requested,
+            patch_attempts,
+            job,
+        }
+    }
+}
+
+impl JobRef {
+    /// Requests the job's cancellation.
+    ///
+    /// 1. GET the job. If `cancelRequested` is already true: success, no PATCH.
+    ///    If the state does not allow a cancel (see [`JobState::can_cancel`]):
+    ///    [`CancelError::TooLate`], no PATCH.
+    /// 2. PATCH `{"properties":{"cancelRequested":true}}` (and nothing else).
+    ///    Transient failures are retried with backoff under the [`RetryPolicy`];
+    ///    after an ambiguous one (5xx, timeout, I/O error: the PATCH may have been
+    ///    applied) the job is re-read first: `cancelRequested` means success, a state
+    ///    past `Transferring` means `TooLate`. A 4xx answer is final.
+    ///
+    /// ```
+    /// # use azure_importexport::{CancelOptions, ImportExport, ImportExportOptions, JobState, StaticTokenCredential};
+    /// # use std::sync::Arc;
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{body_json, method, path}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = MockServer::start().await;
+    /// # let job_path = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ImportExport/jobs/job1";
+    /// # Mock::given(method("GET")).and(path(job_path))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
+    /// #         r#"{"name":"job1","properties":{"state":"Transferring","cancelRequested":false}}"#))
+    /// #     .mount(&server).await;
+    /// # Mock::given(method("PATCH")).and(path(job_path))
+    /// #     .and(body_json(serde_json::json!({"properties": {"cancelRequested": true}})))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
+    /// #         r#"{"name":"job1","properties":{"state":"Transferring","cancelRequested":true}}"#))
+    /// #     .expect(1).mount(&server).await;
+    /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
+    /// #     ImportExportOptions::default().with_endpoint(server.uri()))?;
+    /// let outcome = client.job("rg", "job1").cancel(CancelOptions::default()).await?;
+    /// assert_eq!(outcome.state_at_request, JobState::Transferring);
+    /// assert!(outcome.data_may_still_transfer); // best-effort from Transferring on
+    /// assert!(outcome.job.cancel_requested());
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel(&self, options: CancelOptions) -> Result<CancelOutcome, CancelError> {
+        let policy = options
+            .retry
+            .unwrap_or_else(|| self.client.retry_policy().clone());
+        let budget = self.client.budget(&policy);
+
+        let job = self.fetch(&budget).await?;
+        let state_at_request = job.state();
+        if job.cancel_requested() {
+            return Ok(CancelOutcome::new(state_at_request, job, true, 0));
+        }
+        self.check_cancellable(&job, 0)?;
+
+        let mut patches = budget.attempts(format!("PATCH (cancel) job {}", self.label()));
+        let jobs = &self.client.rest().jobs();
+        let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
+        // Bounded: `pause` fails once `max_attempts` PATCHes were sent.
+        loop {
+            let sent = patches.attempt(async move {
+                let body = RequestContent::from_static(CANCEL_BODY);
+                let response = jobs.update(rg, name, body, None).await?;
+                Ok(Bytes::from(response.into_body()))
+            });
+            match sent.await {
+                Ok(body) => {
+                    // Accepted. An unreadable body does not undo that; read the job instead.
+                    let job = match Job::from_json(body) {
+                        Ok(job) => job,
+                        Err(_) => self.fetch(&budget).await?,
+                    };
+                    return Ok(CancelOutcome::new(
+                        state_at_request,
+                        job,
+                        false,
+                        patches.made(),
+                    ));
+                }
+                Err(Failure::Final(error)) => return Err(error.into()),
+                Err(Failure::Transient(failure)) => {
+                    let retry = patches.pause(&failure).await;
+                    if failure.ambiguous {
+                        // What the service says settles whether the PATCH was applied.
+                        let job = match self.fetch(&budget).await {
+                            Ok(job) => job,
+                            Err(read) => return Err(prefer_give_up(retry, read).into()),
+                        };
+                        if job.cancel_requested() {
+                            return Ok(CancelOutcome::new(
+                                state_at_request,
+                                job,
+                                false,
+                                patches.made(),
+                            ));
+                        }
+                        self.check_cancellable(&job, patches.made())?;
+                    }
+                    retry?;
+                }
+            }
+        }
+    }
+
+    fn check_cancellable(&self, job: &Job, patch_attempts: u32) -> Result<(), CancelError> {
+        let state = job.state();
+        if state.can_cancel() {
+            Ok(())
+        } else {
+            Err(CancelError::TooLate {
+                job: self.label(),
+                state,
+                patch_attempts,
+            })
+        }
+    }
+}
+
+/// When a re-read fails after the PATCHes ran out, the PATCH's give-up is the better
+/// explanation, unless the job is gone.
+fn prefer_give_up(retry: Result<(), RequestError>, read: RequestError) -> RequestError {
+    match retry {
+        Err(give_up) if !read.is_not_found() => give_up,
+        _ => read,
+    }
+}

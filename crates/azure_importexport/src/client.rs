@@ -1,0 +1,463 @@
+//! The client, its options, and [`JobRef`]: reads (get, list, BitLocker keys).
+
+use crate::clock::{Clock, TokioClock};
+use crate::error::RequestError;
+use crate::jitter::{Jitter, SeededJitter};
+use crate::job::Job;
+use crate::retry::{Attempts, Budget, RetryPolicy};
+use azure_core::Bytes;
+use azure_core::credentials::TokenCredential;
+use azure_core::error::ErrorKind;
+use azure_core::http::pager::{PagerContinuation, PagerOptions};
+use azure_core::http::{ClientOptions, RetryOptions};
+use azure_importexport_rest::models::{DriveBitLockerKey, GetBitLockerKeysResponse};
+use azure_importexport_rest::{
+    ImportExportClient, ImportExportClientOptions, JobsListByResourceGroupOptions,
+    JobsListBySubscriptionOptions,
+};
+use futures::TryStreamExt as _;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::fmt;
+use std::sync::Arc;
+
+/// A bound on paging, in case a service keeps returning a `nextLink`.
+const MAX_PAGES: u32 = 10_000;
+
+/// Options for [`ImportExport::new`].
+#[derive(Clone)]
+pub struct ImportExportOptions {
+    /// Service endpoint; `https://management.azure.com` when `None`. Plain `http` is
+    /// accepted only for loopback hosts (emulators, tests).
+    pub endpoint: Option<String>,
+    /// api-version; `2021-01-01` when `None`.
+    pub api_version: Option<String>,
+    /// `Accept-Language` sent with every request.
+    pub accept_language: Option<String>,
+    /// azure_core options (transport, policies). Their `retry` is always replaced by
+    /// `RetryOptions::none()`: retries belong to [`retry`](Self::retry) alone.
+    pub client_options: ClientOptions,
+    /// The retry budget of every helper call (overridable per call).
+    pub retry: RetryPolicy,
+    /// Clock and sleeper for backoff, budgets and waiters.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness for jittered delays.
+    pub jitter: Arc<dyn Jitter>,
+}
+
+impl Default for ImportExportOptions {
+    fn default() -> Self {
+        ImportExportOptions {
+            endpoint: None,
+            api_version: None,
+            accept_language: None,
+            client_options: ClientOptions::default(),
+            retry: RetryPolicy::default(),
+            clock: Arc::new(TokioClock),
+            jitter: Arc::new(SeededJitter::from_entropy()),
+        }
+    }
+}
+
+impl ImportExportOptions {
+    /// Sets the endpoint (e.g. a local emulator's `http://127.0.0.1:PORT`).
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets the default retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the clock (tests: a [`VirtualClock`](crate::VirtualClock)).
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Sets the jitter source (tests: a seeded or [`NoJitter`](crate::NoJitter) one).
+    pub fn with_jitter(mut self, jitter: impl Jitter + 'static) -> Self {
+        self.jitter = Arc::new(jitter);
+        self
+    }
+}
+
+impl fmt::Debug for ImportExportOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportExportOptions")
+            .field("endpoint", &self.endpoint)
+            .field("api_version", &self.api_version)
+            .field("accept_language", &self.accept_language)
+            .field("retry", &self.retry)
+            .field("clock", &self.clock)
+            .field("jitter", &self.jitter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Import/Export client: safe helpers on top of the generated
+/// [`ImportExportClient`]. Cheap to clone.
+///
+/// ```no_run
+/// use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+/// use std::sync::Arc;
+///
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = ImportExport::new(
+///     "00000000-0000-0000-0000-000000000000",
+///     Arc::new(StaticTokenCredential::new(std::env::var("AZURE_IMPORTEXPORT_TOKEN")?)),
+///     ImportExportOptions::default(),
+/// )?;
+/// for job in client.list_jobs(Some("my-rg"), None, None).await? {
+///     println!("{} {}", job.name().unwrap_or("?"), job.state());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ImportExport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    rest: ImportExportClient,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    jitter: Arc<dyn Jitter>,
+}
+
+impl fmt::Debug for ImportExport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportExport")
+            .field("endpoint", &self.inner.rest.endpoint().as_str())
+            .field("api_version", &self.inner.rest.api_version())
+            .field("subscription_id", &self.subscription_id())
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImportExport {
+    /// Builds the client and, under it, the generated client with azure_core's retry
+    /// policy switched off, so [`ImportExportOptions::retry`] is the whole retry budget.
+    ///
+    /// Fails when the endpoint is not a URL or is plain `http` to a non-loopback host.
+    pub fn new(
+        subscription_id: impl Into<String>,
+        credential: Arc<dyn TokenCredential>,
+        options: ImportExportOptions,
+    ) -> azure_core::Result<Self> {
+        let ImportExportOptions {
+            endpoint,
+            api_version,
+            accept_language,
+            mut client_options,
+            retry,
+            clock,
+            jitter,
+        } = options;
+        client_options.retry = RetryOptions::none();
+        let rest = ImportExportClient::new(
+            subscription_id,
+            credential,
+            Some(ImportExportClientOptions {
+                client_options,
+                endpoint,
+                api_version,
+                accept_language,
+            }),
+        )?;
+        Ok(ImportExport {
+            inner: Arc::new(Inner {
+                rest,
+                retry,
+                clock,
+                jitter,
+            }),
+        })
+    }
+
+    /// The generated low-level client (no retries), for anything the helpers do not
+    /// cover. It sends what it is told: the state rules are not checked there.
+    pub fn rest(&self) -> &ImportExportClient {
+        &self.inner.rest
+    }
+
+    /// The subscription id.
+    pub fn subscription_id(&self) -> &str {
+        self.inner.rest.subscription_id()
+    }
+
+    /// The default retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// A handle on one job (nothing is sent yet).
+    pub fn job(&self, resource_group: impl Into<String>, name: impl Into<String>) -> JobRef {
+        JobRef {
+            client: self.clone(),
+            resource_group: resource_group.into(),
+            name: name.into(),
+        }
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        &*self.inner.clock
+    }
+
+    pub(crate) fn jitter(&self) -> &dyn Jitter {
+        &*self.inner.jitter
+    }
+
+    pub(crate) fn budget<'a>(&'a self, policy: &'a RetryPolicy) -> Budget<'a> {
+        Budget::start(policy, self.clock(), self.jitter())
+    }
+
+    /// Every job of the subscription, or of one resource group, following `nextLink`
+    /// through all pages. `top` and `filter` are passed as `$top` and `$filter`.
+    ///
+    /// Each page is retried on its own under the default [`RetryPolicy`] (a failed
+    /// page is fetched again from its link, earlier pages are kept). Each [`Job`]
+    /// keeps the exact bytes of its entry in the page.
+    ///
+    /// ```
+    /// # use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+    /// # use std::sync::Arc;
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = MockServer::start().await;
+    /// # let jobs_path = "/subscriptions/sub/providers/Microsoft.ImportExport/jobs";
+    /// # Mock::given(method("GET")).and(path(jobs_path)).and(wiremock::matchers::query_param_is_missing("page"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+    /// #         r#"{{"value":[{{"name":"a","properties":{{"state":"Creating"}}}}],"nextLink":"{}{jobs_path}?page=2"}}"#, server.uri())))
+    /// #     .mount(&server).await;
+    /// # Mock::given(method("GET")).and(path(jobs_path)).and(wiremock::matchers::query_param("page", "2"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
+    /// #         r#"{"value":[{"name":"b","properties":{"state":"Completed"}}]}"#))
+    /// #     .mount(&server).await;
+    /// let client = ImportExport::new(
+    ///     "sub",
+    ///     Arc::new(StaticTokenCredential::new("token")),
+    ///     ImportExportOptions::default().with_endpoint(server.uri()),
+    /// )?;
+    /// let jobs = client.list_jobs(None, None, None).await?;
+    /// let names: Vec<_> = jobs.iter().filter_map(|job| job.name()).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_jobs(
+        &self,
+        resource_group: Option<&str>,
+        top: Option<i64>,
+        filter: Option<&str>,
+    ) -> Result<Vec<Job>, RequestError> {
+        let scope = match resource_group {
+            Some(rg) => format!("list jobs of resource group {rg}"),
+            None => "list jobs of the subscription".to_owned(),
+        };
+        let mut jobs = Vec::new();
+        let mut continuation = None;
+        for page_number in 1..=MAX_PAGES {
+            let budget = self.budget(&self.inner.retry);
+            let mut attempts = budget.attempts(format!("{scope} (page {page_number})"));
+            let (body, next) = attempts
+                .run(|| self.fetch_page(resource_group, top, filter, continuation.clone()))
+                .await?;
+            jobs.extend(parse_page(&body, &attempts)?);
+            match next {
+                Some(next) => continuation = Some(next),
+                None => return Ok(jobs),
+            }
+        }
+        Err(RequestError::InvalidResponse {
+            operation: scope,
+            detail: format!("the service returned more than {MAX_PAGES} pages; stopped paging"),
+        })
+    }
+
+    /// One page: a pager resumed at `continuation`, polled once.
+    async fn fetch_page(
+        &self,
+        resource_group: Option<&str>,
+        top: Option<i64>,
+        filter: Option<&str>,
+        continuation: Option<PagerContinuation>,
+    ) -> azure_core::Result<(Bytes, Option<PagerContinuation>)> {
+        let method_options = PagerOptions {
+            continuation,
+            ..Default::default()
+        };
+        let filter = filter.map(str::to_owned);
+        let jobs = self.rest().jobs();
+        let pager = match resource_group {
+            Some(rg) => jobs.list_by_resource_group(
+                rg,
+                Some(JobsListByResourceGroupOptions {
+                    top,
+                    filter,
+                    method_options,
+                }),
+            )?,
+            None => jobs.list_by_subscription(Some(JobsListBySubscriptionOptions {
+                top,
+                filter,
+                method_options,
+            }))?,
+        };
+        let mut pages = pager.into_pages();
+        let page = pages.try_next().await?.ok_or_else(|| {
+            azure_core::Error::with_message(ErrorKind::DataConversion, "the pager returned no page")
+        })?;
+        Ok((Bytes::from(page.into_body()), pages.into_continuation()))
+    }
+}
+
+/// The jobs of one page, each with the exact bytes of its entry.
+fn parse_page(body: &[u8], attempts: &Attempts<'_, '_>) -> Result<Vec<Job>, RequestError> {
+    #[derive(Deserialize)]
+    struct RawPage<'a> {
+        #[serde(borrow, default)]
+        value: Option<Vec<&'a RawValue>>,
+    }
+    let page: RawPage<'_> = serde_json::from_slice(body)
+        .map_err(|error| attempts.invalid_response(json_error_summary("the page", &error)))?;
+    page.value
+        .unwrap_or_default()
+        .into_iter()
+        .map(|raw| {
+            Job::from_json(Bytes::copy_from_slice(raw.get().as_bytes())).map_err(|error| {
+                attempts.invalid_response(json_error_summary("a job of the page", &error))
+            })
+        })
+        .collect()
+}
+
+/// Describes a JSON error by position only: serde's messages can quote values from the
+/// input, and those may be secrets.
+pub(crate) fn json_error_summary(what: &str, error: &serde_json::Error) -> String {
+    format!(
+        "{what} is not the expected JSON ({:?} error at line {}, column {})",
+        error.classify(),
+        error.line(),
+        error.column()
+    )
+}
+
+/// One job, named by resource group and job name. Get one from [`ImportExport::job`].
+#[derive(Clone, Debug)]
+pub struct JobRef {
+    pub(crate) client: ImportExport,
+    pub(crate) resource_group: String,
+    pub(crate) name: String,
+}
+
+impl JobRef {
+    /// The resource group.
+    pub fn resource_group(&self) -> &str {
+        &self.resource_group
+    }
+
+    /// The job name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client this handle uses.
+    pub fn client(&self) -> &ImportExport {
+        &self.client
+    }
+
+    /// `resource_group/name`, for messages.
+    pub(crate) fn label(&self) -> String {
+        format!("{}/{}", self.resource_group, self.name)
+    }
+
+    /// Reads the job (retrying transient failures under the default policy).
+    ///
+    /// ```
+    /// # use azure_importexport::{ImportExport, ImportExportOptions, JobState, StaticTokenCredential};
+    /// # use std::sync::Arc;
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = MockServer::start().await;
+    /// # Mock::given(method("GET"))
+    /// #     .and(path("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ImportExport/jobs/job1"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
+    /// #         r#"{"name":"job1","properties":{"state":"Shipping","percentComplete":0}}"#))
+    /// #     .mount(&server).await;
+    /// let client = ImportExport::new(
+    ///     "sub",
+    ///     Arc::new(StaticTokenCredential::new("token")),
+    ///     ImportExportOptions::default().with_endpoint(server.uri()),
+    /// )?;
+    /// let job = client.job("rg", "job1").get().await?;
+    /// assert_eq!(job.state(), JobState::Shipping);
+    /// assert_eq!(job.percent_complete(), Some(0));
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self) -> Result<Job, RequestError> {
+        let policy = self.client.retry_policy();
+        self.fetch(&self.client.budget(policy)).await
+    }
+
+    /// Reads the job within an existing budget (the helpers' look-ups and re-reads).
+    pub(crate) async fn fetch(&self, budget: &Budget<'_>) -> Result<Job, RequestError> {
+        let mut attempts = budget.attempts(format!("GET job {}", self.label()));
+        let jobs = &self.client.rest().jobs();
+        let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
+        let body = attempts
+            .run(|| async move {
+                let response = jobs.get(rg, name, None).await?;
+                Ok(Bytes::from(response.into_body()))
+            })
+            .await?;
+        Job::from_json(body)
+            .map_err(|error| attempts.invalid_response(json_error_summary("the job", &error)))
+    }
+
+    /// The BitLocker keys of the job's drives (the POST is a read, so it is retried
+    /// like one). The keys are secrets: `Debug` of the returned values redacts them.
+    ///
+    /// ```
+    /// # use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+    /// # use std::sync::Arc;
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = MockServer::start().await;
+    /// # Mock::given(method("POST"))
+    /// #     .and(path("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ImportExport/jobs/job1/listBitLockerKeys"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
+    /// #         r#"{"value":[{"driveId":"9CA995BA","bitLockerKey":"238810-662376-448998"}]}"#))
+    /// #     .mount(&server).await;
+    /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
+    /// #     ImportExportOptions::default().with_endpoint(server.uri()))?;
+    /// let keys = client.job("rg", "job1").bitlocker_keys().await?;
+    /// assert_eq!(keys[0].drive_id.as_deref(), Some("9CA995BA"));
+    /// assert!(!format!("{keys:?}").contains("238810"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn bitlocker_keys(&self) -> Result<Vec<DriveBitLockerKey>, RequestError> {
+        let policy = self.client.retry_policy();
+        let budget = self.client.budget(policy);
+        let mut attempts = budget.attempts(format!("list BitLocker keys of job {}", self.label()));
+        let keys = &self.client.rest().bit_locker_keys();
+        let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
+        let body = attempts
+            .run(|| async move {
+                let response = keys.list(rg, name, None).await?;
+                Ok(Bytes::from(response.into_body()))
+            })
+            .await?;
+        let response: GetBitLockerKeysResponse =
+            serde_json::from_slice(&body).map_err(|error| {
+                attempts.invalid_response(json_error_summary("the key list", &error))
+            })?;
+        Ok(response.value.unwrap_or_default())
+    }
+}

@@ -1,0 +1,348 @@
+//! A waiter: poll a job with jittered backoff until a condition holds, bounded by a
+//! required timeout (after smithy's waiters and kube-rs's composable conditions).
+
+use crate::client::JobRef;
+use crate::error::{GiveUpReason, RequestError, WaitError};
+use crate::job::Job;
+use crate::retry::{Budget, RetryPolicy};
+use crate::state::JobState;
+use std::fmt;
+use std::ops::Not;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shortest delay between polls, whatever the options say (keeps every wait loop
+/// advancing, even on a virtual clock).
+const MIN_POLL_DELAY: Duration = Duration::from_millis(1);
+
+/// What [`JobRef::wait_until`] waits for: a state, a predicate on the job, or a
+/// combination (`and`, `or`, `!`).
+///
+/// The wait stops early with [`WaitError::Unreachable`] when the target can no longer
+/// be met: a state target behind the job in the lifecycle (waiting for `Transferring`
+/// when the job is `Completed`), or any unmet target once the job is in a terminal
+/// state (`Completed`, `Closed`, `Canceled`), since a terminal job no longer changes.
+///
+/// ```
+/// use azure_importexport::{JobState, WaitTarget};
+///
+/// let done = WaitTarget::State(JobState::Completed);
+/// let copying = WaitTarget::predicate("more than half copied", |job| {
+///     job.percent_complete().is_some_and(|percent| percent > 50)
+/// });
+/// let target = done.or(copying.and(!WaitTarget::State(JobState::Packaging)));
+/// assert_eq!(
+///     target.to_string(),
+///     "(state Completed or (more than half copied and not state Packaging))"
+/// );
+/// ```
+#[derive(Clone)]
+pub enum WaitTarget {
+    /// The job is in this state.
+    State(JobState),
+    /// A predicate holds (see [`WaitTarget::predicate`]).
+    Predicate {
+        /// What it checks, for messages.
+        description: String,
+        /// The test.
+        test: Arc<dyn Fn(&Job) -> bool + Send + Sync>,
+    },
+    /// Both hold.
+    And(Box<WaitTarget>, Box<WaitTarget>),
+    /// Either holds.
+    Or(Box<WaitTarget>, Box<WaitTarget>),
+    /// The inner target does not hold.
+    Not(Box<WaitTarget>),
+}
+
+impl WaitTarget {
+    /// A predicate on the job, described for progress and error messages.
+    pub fn predicate(
+        description: impl Into<String>,
+        test: impl Fn(&Job) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        WaitTarget::Predicate {
+            description: description.into(),
+            test: Arc::new(test),
+        }
+    }
+
+    /// Both this and `other`.
+    pub fn and(self, other: WaitTarget) -> Self {
+        WaitTarget::And(Box::new(self), Box::new(other))
+    }
+
+    /// This or `other`.
+    pub fn or(self, other: WaitTarget) -> Self {
+        WaitTarget::Or(Box::new(self), Box::new(other))
+    }
+
+    /// Whether `job` satisfies the target.
+    pub fn is_met(&self, job: &Job) -> bool {
+        match self {
+            WaitTarget::State(state) => job.state() == *state,
+            WaitTarget::Predicate { test, .. } => test(job),
+            WaitTarget::And(a, b) => a.is_met(job) && b.is_met(job),
+            WaitTarget::Or(a, b) => a.is_met(job) || b.is_met(job),
+            WaitTarget::Not(inner) => !inner.is_met(job),
+        }
+    }
+
+    /// Whether the target provably cannot be met any more (`false` when in doubt).
+    pub fn is_unreachable_from(&self, job: &Job) -> bool {
+        (job.state().is_terminal() && !self.is_met(job)) || self.behind(&job.state())
+    }
+
+    /// State targets that the lifecycle has already passed.
+    fn behind(&self, state: &JobState) -> bool {
+        match self {
+            WaitTarget::State(target) => !state.can_reach(target),
+            WaitTarget::Predicate { .. } | WaitTarget::Not(_) => false,
+            WaitTarget::And(a, b) => a.behind(state) || b.behind(state),
+            WaitTarget::Or(a, b) => a.behind(state) && b.behind(state),
+        }
+    }
+}
+
+impl From<JobState> for WaitTarget {
+    fn from(state: JobState) -> Self {
+        WaitTarget::State(state)
+    }
+}
+
+impl Not for WaitTarget {
+    type Output = WaitTarget;
+    fn not(self) -> WaitTarget {
+        WaitTarget::Not(Box::new(self))
+    }
+}
+
+impl fmt::Display for WaitTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitTarget::State(state) => write!(f, "state {state}"),
+            WaitTarget::Predicate { description, .. } => f.write_str(description),
+            WaitTarget::And(a, b) => write!(f, "({a} and {b})"),
+            WaitTarget::Or(a, b) => write!(f, "({a} or {b})"),
+            WaitTarget::Not(inner) => write!(f, "not {inner}"),
+        }
+    }
+}
+
+impl fmt::Debug for WaitTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WaitTarget({self})")
+    }
+}
+
+/// Reported to [`WaitOptions::on_progress`] whenever the job's state changes (and for
+/// the first state seen).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitProgress {
+    /// The state now.
+    pub state: JobState,
+    /// The state before (`None` on the first poll).
+    pub previous: Option<JobState>,
+    /// Time waited so far.
+    pub elapsed: Duration,
+    /// Polls so far.
+    pub polls: u32,
+    /// Overall progress in percent, when the service reports it.
+    pub percent_complete: Option<i64>,
+}
+
+/// A progress callback.
+pub type ProgressCallback = Arc<dyn Fn(&WaitProgress) + Send + Sync>;
+
+/// Options for [`JobRef::wait_until`]. The timeout is required.
+#[derive(Clone)]
+pub struct WaitOptions {
+    /// How long to wait in total.
+    pub timeout: Duration,
+    /// Delay after the first poll; later delays double up to `max_delay`. Each delay
+    /// is drawn from `[min_delay, current]` (jitter) and clipped to the time left, so
+    /// the last poll happens at the deadline.
+    pub min_delay: Duration,
+    /// Longest delay between polls.
+    pub max_delay: Duration,
+    /// Retry budget of each poll; the client's default when `None` (its `max_elapsed`
+    /// is clipped to the time left).
+    pub retry: Option<RetryPolicy>,
+    /// Called whenever the job's state changes.
+    pub on_progress: Option<ProgressCallback>,
+}
+
+impl WaitOptions {
+    /// Waits at most `timeout`, polling between 5 s and 2 min apart.
+    pub fn new(timeout: Duration) -> Self {
+        WaitOptions {
+            timeout,
+            min_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(120),
+            retry: None,
+            on_progress: None,
+        }
+    }
+
+    /// Sets the delay bounds between polls.
+    pub fn with_delays(mut self, min_delay: Duration, max_delay: Duration) -> Self {
+        self.min_delay = min_delay;
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Sets the retry budget of each poll.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the progress callback.
+    pub fn on_progress(mut self, callback: impl Fn(&WaitProgress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(callback));
+        self
+    }
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("min_delay", &self.min_delay)
+            .field("max_delay", &self.max_delay)
+            .field("retry", &self.retry)
+            .field(
+                "on_progress",
+                &self.on_progress.as_ref().map(|_| "<callback>"),
+            )
+            .finish()
+    }
+}
+
+impl JobRef {
+    /// Polls the job until `target` holds, and returns the job as last seen.
+    ///
+    /// Ends with [`WaitError::Timeout`] (elapsed, polls, last state),
+    /// [`WaitError::Unreachable`] (the job is in a state from which the target cannot
+    /// be met), [`WaitError::Gone`] (404), or a request error that outlasted the poll's
+    /// retries.
+    ///
+    /// ```
+    /// # use azure_importexport::{ImportExport, ImportExportOptions, JobState, StaticTokenCredential, VirtualClock, WaitOptions};
+    /// # use std::sync::{Arc, Mutex};
+    /// # use std::time::Duration;
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = MockServer::start().await;
+    /// # let job_path = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ImportExport/jobs/job1";
+    /// # Mock::given(method("GET")).and(path(job_path))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"properties":{"state":"Packaging"}}"#))
+    /// #     .up_to_n_times(2).mount(&server).await;
+    /// # Mock::given(method("GET")).and(path(job_path))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"properties":{"state":"Completed"}}"#))
+    /// #     .mount(&server).await;
+    /// // A virtual clock makes the example instant; real code keeps the default clock.
+    /// let client = ImportExport::new(
+    ///     "sub",
+    ///     Arc::new(StaticTokenCredential::new("token")),
+    ///     ImportExportOptions::default().with_endpoint(server.uri()).with_clock(VirtualClock::new()),
+    /// )?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let options = WaitOptions::new(Duration::from_secs(24 * 3600))
+    ///     .on_progress(move |progress| log.lock().unwrap().push(progress.state.clone()));
+    /// let job = client.job("rg", "job1").wait_until(JobState::Completed, options).await?;
+    /// assert_eq!(job.state(), JobState::Completed);
+    /// assert_eq!(*seen.lock().unwrap(), [JobState::Packaging, JobState::Completed]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_until(
+        &self,
+        target: impl Into<WaitTarget>,
+        options: WaitOptions,
+    ) -> Result<Job, WaitError> {
+        let target = target.into();
+        let clock = self.client.clock();
+        let policy = options
+            .retry
+            .clone()
+            .unwrap_or_else(|| self.client.retry_policy().clone());
+        let min_delay = options.min_delay.max(MIN_POLL_DELAY);
+        let max_delay = options.max_delay.max(min_delay);
+        let started = clock.now();
+        let elapsed = || clock.now().saturating_duration_since(started);
+        let mut polls = 0u32;
+        let mut last_state: Option<JobState> = None;
+
+        // Bounded: every pass sleeps at least MIN_POLL_DELAY (or up to the deadline),
+        // and the pass at or after the deadline returns.
+        loop {
+            let time_left = options.timeout.saturating_sub(elapsed());
+            let poll_policy = policy
+                .clone()
+                .with_max_elapsed(policy.max_elapsed.min(time_left));
+            let clipped = poll_policy.max_elapsed < policy.max_elapsed;
+            polls = polls.saturating_add(1);
+            let budget = Budget::start(&poll_policy, clock, self.client.jitter());
+            match self.fetch(&budget).await {
+                Ok(job) => {
+                    let state = job.state();
+                    if last_state.as_ref() != Some(&state) {
+                        if let Some(callback) = &options.on_progress {
+                            callback(&WaitProgress {
+                                state: state.clone(),
+                                previous: last_state.clone(),
+                                elapsed: elapsed(),
+                                polls,
+                                percent_complete: job.percent_complete(),
+                            });
+                        }
+                        last_state = Some(state.clone());
+                    }
+                    if target.is_met(&job) {
+                        return Ok(job);
+                    }
+                    if target.is_unreachable_from(&job) {
+                        return Err(WaitError::Unreachable {
+                            job: self.label(),
+                            target: target.to_string(),
+                            state,
+                        });
+                    }
+                }
+                Err(error) if error.is_not_found() => {
+                    return Err(WaitError::Gone {
+                        job: self.label(),
+                        elapsed: elapsed(),
+                        polls,
+                        last_state,
+                    });
+                }
+                // The poll ran out of the waiter's time: that is the waiter's timeout.
+                Err(RequestError::GaveUp {
+                    reason: GiveUpReason::TimeBudgetExhausted { .. },
+                    ..
+                }) if clipped => {}
+                Err(error) => return Err(error.into()),
+            }
+
+            let elapsed_now = elapsed();
+            if elapsed_now >= options.timeout {
+                return Err(WaitError::Timeout {
+                    job: self.label(),
+                    target: target.to_string(),
+                    elapsed: elapsed_now,
+                    polls,
+                    last_state,
+                });
+            }
+            let ceiling = min_delay
+                .saturating_mul(1u32 << polls.saturating_sub(1).min(31))
+                .min(max_delay);
+            let delay = min_delay.saturating_add(self.client.jitter().sample(ceiling - min_delay));
+            clock.sleep(delay.min(options.timeout - elapsed_now)).await;
+        }
+    }
+}

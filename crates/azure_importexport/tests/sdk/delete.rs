@@ -1,0 +1,363 @@
+use crate::common::*;
+use async_trait::async_trait;
+use azure_importexport::{
+    ArchiveError, ArchiveRecord, ArchiveSink, CancelAndDeleteError, CancelAndDeleteOptions,
+    DeleteError, DeleteOptions, ErrorCategory, FsArchive, JobState, WaitOptions,
+};
+use std::sync::Mutex;
+use wiremock::ResponseTemplate;
+use wiremock::http::Method;
+
+/// Subscription, resource group, job name, JSON.
+type Archived = (String, String, String, Vec<u8>);
+
+/// A sink that records what it was given, or fails.
+#[derive(Debug, Default)]
+struct RecordingSink {
+    fail: bool,
+    records: Mutex<Vec<Archived>>,
+}
+
+#[async_trait]
+impl ArchiveSink for RecordingSink {
+    async fn archive(&self, record: ArchiveRecord<'_>) -> Result<String, ArchiveError> {
+        if self.fail {
+            return Err("the vault is read-only".into());
+        }
+        self.records.lock().unwrap().push((
+            record.subscription.to_owned(),
+            record.resource_group.to_owned(),
+            record.name.to_owned(),
+            record.json.to_vec(),
+        ));
+        Ok("memory:1".to_owned())
+    }
+}
+
+#[tokio::test]
+async fn every_non_deletable_state_is_refused_without_a_delete() {
+    for state in non_deletable_states() {
+        let env = env().await;
+        let body = job_json(state, false);
+        env.on_job("GET", ResponseTemplate::new(200).set_body_string(body))
+            .await;
+        env.on_job("DELETE", ResponseTemplate::new(200)).await;
+
+        let error = env
+            .job()
+            .safe_delete(DeleteOptions::default())
+            .await
+            .unwrap_err();
+
+        match &error {
+            DeleteError::NotDeletable { state: seen, .. } => assert_eq!(seen, &state_of(state)),
+            other => panic!("{state:?}: {other:?}"),
+        }
+        assert_eq!(error.category(), ErrorCategory::RefusedByState);
+        assert!(error.to_string().contains("no DELETE was sent"), "{error}");
+        assert_eq!(env.count(Method::DELETE).await, 0, "{state:?}");
+    }
+}
+
+#[tokio::test]
+async fn creating_job_is_deleted_and_confirmed_gone() {
+    let env = env().await;
+    env.on_job("GET", seq(vec![ok_job("Creating", false), not_found()]))
+        .await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+
+    let outcome = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap();
+
+    assert_eq!(outcome.state_at_delete, JobState::Creating);
+    assert_eq!(outcome.archived_to, None);
+    assert_eq!(outcome.delete_attempts, 1);
+    assert!(!outcome.deleted_by_earlier_attempt);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+    assert_eq!(env.count(Method::GET).await, 2, "look-up and confirmation");
+    let printed = serde_json::to_value(&outcome).unwrap();
+    assert_eq!(printed["stateAtDelete"], "Creating");
+    assert!(printed["archivedTo"].is_null());
+}
+
+#[tokio::test]
+async fn job_json_is_archived_byte_for_byte() {
+    let env = env().await;
+    // Odd spacing, escapes, key order and unknown fields must all survive.
+    let exact = format!(
+        "{{ \"name\" : \"{JOB}\",\n \"zeta\":1, \"properties\":{{\"state\":\"Completed\",\"unknownNested\":{{\"a\":[1, 2.50, \"\\u00e9\"]}},\"returnShipping\":{{\"carrierAccountNumber\":\"{CARRIER_ACCOUNT}\"}}}}, \"alpha\":null }}"
+    );
+    env.on_job(
+        "GET",
+        seq(vec![
+            ResponseTemplate::new(200).set_body_string(exact.clone()),
+            not_found(),
+        ]),
+    )
+    .await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let outcome = env
+        .job()
+        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(dir.path())))
+        .await
+        .unwrap();
+
+    let expected_path = dir.path().join(SUB).join(RG).join(format!("{JOB}.json"));
+    assert_eq!(outcome.archived_to.as_deref(), expected_path.to_str());
+    assert_eq!(std::fs::read(&expected_path).unwrap(), exact.as_bytes());
+    // Only the archive is left in the directory (the temporary file was renamed).
+    let entries: Vec<_> = std::fs::read_dir(expected_path.parent().unwrap())
+        .unwrap()
+        .collect();
+    assert_eq!(entries.len(), 1);
+}
+
+#[tokio::test]
+async fn custom_sink_gets_the_exact_json_and_identity() {
+    let env = env().await;
+    let body = job_json(Some("Completed"), true);
+    env.on_job(
+        "GET",
+        seq(vec![
+            ResponseTemplate::new(200).set_body_string(body.clone()),
+            not_found(),
+        ]),
+    )
+    .await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+    let sink = std::sync::Arc::new(RecordingSink::default());
+
+    let options = DeleteOptions {
+        archive: Some(sink.clone()),
+        retry: None,
+    };
+    let outcome = env.job().safe_delete(options).await.unwrap();
+
+    assert_eq!(outcome.archived_to.as_deref(), Some("memory:1"));
+    let records = sink.records.lock().unwrap();
+    assert_eq!(
+        records[..],
+        [(SUB.into(), RG.into(), JOB.into(), body.into_bytes())]
+    );
+}
+
+#[tokio::test]
+async fn archive_failure_means_no_delete() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+
+    let failing = RecordingSink {
+        fail: true,
+        ..Default::default()
+    };
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default().with_archive(failing))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, DeleteError::ArchiveFailed { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("read-only"), "{error}");
+    assert!(error.to_string().contains("nothing was deleted"), "{error}");
+    assert_eq!(env.count(Method::DELETE).await, 0);
+}
+
+#[tokio::test]
+async fn unwritable_archive_directory_means_no_delete() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+    // A regular file where the archive root should be a directory.
+    let file = tempfile::NamedTempFile::new().unwrap();
+
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(file.path())))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, DeleteError::ArchiveFailed { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.category(), ErrorCategory::Other);
+    assert_eq!(env.count(Method::DELETE).await, 0);
+}
+
+#[tokio::test]
+async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
+    let env = env().await;
+    env.on_job("GET", seq(vec![ok_job("Completed", false), not_found()]))
+        .await;
+    env.on_job(
+        "DELETE",
+        seq(vec![arm_error(500, "InternalError", "oops"), not_found()]),
+    )
+    .await;
+
+    let outcome = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap();
+
+    assert!(outcome.deleted_by_earlier_attempt);
+    assert_eq!(outcome.delete_attempts, 2);
+    assert_eq!(env.count(Method::DELETE).await, 2);
+    assert_eq!(env.clock.sleeps(), vec![millis(100)]);
+}
+
+#[tokio::test]
+async fn delete_404_without_an_earlier_attempt_is_not_found() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("DELETE", not_found()).await;
+
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::NotFound);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+}
+
+#[tokio::test]
+async fn delete_refusal_is_final() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("DELETE", arm_error(409, "Conflict", "job is locked"))
+        .await;
+
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::Refused);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+}
+
+#[tokio::test]
+async fn delete_retries_are_bounded() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Creating", false)).await;
+    env.on_job("DELETE", ResponseTemplate::new(503)).await;
+
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::GaveUp);
+    assert_eq!(env.count(Method::DELETE).await, 3);
+}
+
+#[tokio::test]
+async fn job_still_there_after_delete_is_reported() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            DeleteError::StillPresent {
+                state: JobState::Completed,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn cancel_and_delete_runs_the_whole_sequence() {
+    let env = env().await;
+    env.on_job(
+        "GET",
+        seq(vec![
+            ok_job("Transferring", false), // cancel's look-up
+            ok_job("Transferring", true),  // first wait poll
+            ok_job("Completed", true),     // second wait poll
+            ok_job("Completed", true),     // delete's look-up
+            not_found(),                   // confirmation
+        ]),
+    )
+    .await;
+    env.on_job("PATCH", ok_job("Transferring", true)).await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+
+    let mut options = CancelAndDeleteOptions::new(secs(3600));
+    options.wait = WaitOptions::new(secs(3600)).with_delays(secs(10), secs(60));
+    let outcome = env.job().cancel_and_delete(options).await.unwrap();
+
+    let cancel = outcome.cancel.expect("cancelled");
+    assert_eq!(cancel.state_at_request, JobState::Transferring);
+    assert_eq!(outcome.delete.state_at_delete, JobState::Completed);
+    assert_eq!(env.count(Method::PATCH).await, 1);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+    assert_eq!(env.clock.sleeps(), vec![secs(10)]);
+}
+
+#[tokio::test]
+async fn cancel_and_delete_skips_the_cancel_of_a_completed_job() {
+    let env = env().await;
+    env.on_job(
+        "GET",
+        seq(vec![
+            ok_job("Completed", false),
+            ok_job("Completed", false),
+            not_found(),
+        ]),
+    )
+    .await;
+    env.on_job("DELETE", ResponseTemplate::new(200)).await;
+
+    let outcome = env
+        .job()
+        .cancel_and_delete(CancelAndDeleteOptions::new(secs(60)))
+        .await
+        .unwrap();
+
+    assert!(outcome.cancel.is_none());
+    assert_eq!(env.count(Method::PATCH).await, 0);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+}
+
+#[tokio::test]
+async fn cancel_and_delete_reports_the_failed_step() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Packaging", false)).await;
+
+    let error = env
+        .job()
+        .cancel_and_delete(CancelAndDeleteOptions::new(secs(60)))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, CancelAndDeleteError::Cancel(_)),
+        "{error:?}"
+    );
+    assert_eq!(error.category(), ErrorCategory::RefusedByState);
+    assert_eq!(env.count(Method::DELETE).await, 0);
+}

@@ -1,0 +1,8 @@
+//! Wiremock tests of every helper branch. One test binary (modules below) keeps link
+//! time down. Time is virtual: no test sleeps for real seconds.
+
+mod cancel;
+mod common;
+mod delete;
+mod reads;
+mod wait;
