@@ -1,0 +1,268 @@
+//! `azie jobs ...`
+
+use crate::cli::{GlobalArgs, JobArgs, JobsCommand, OutputFormat};
+use crate::context;
+use crate::exit::CliError;
+use crate::output::{self, Table};
+use crate::progress::{Progress, format_elapsed};
+use azure_importexport::{
+    CancelAndDeleteOptions, CancelOptions, DeleteOptions, FsArchive, Job, JobRef, JobState,
+    WaitOptions, WaitTarget,
+};
+use serde_json::{Value, json};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The states a wait can target.
+const WAITABLE: &[&str] = &[
+    "Creating",
+    "Shipping",
+    "Received",
+    "Transferring",
+    "Packaging",
+    "Completed",
+];
+
+pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliError> {
+    let client = context::client(global)?;
+    match command {
+        JobsCommand::List {
+            resource_group,
+            top,
+            filter,
+        } => {
+            let jobs = client
+                .list_jobs(
+                    resource_group.as_deref(),
+                    top.map(i64::from),
+                    filter.as_deref(),
+                )
+                .await?;
+            let values: Vec<Value> = jobs.iter().map(Job::redacted_json).collect();
+            match global.output {
+                OutputFormat::Json => output::print_json(&Value::Array(values))?,
+                OutputFormat::Table => output::jobs_table(&values).print()?,
+            }
+        }
+        JobsCommand::Show(job) => {
+            let job = job_ref(&client, &job).get().await?;
+            print_job(global.output, &job)?;
+        }
+        JobsCommand::Cancel {
+            job,
+            wait,
+            timeout,
+            max_attempts,
+        } => cancel(global, &job_ref(&client, &job), wait, timeout, max_attempts).await?,
+        JobsCommand::Wait {
+            job,
+            state,
+            timeout,
+        } => {
+            let target = waitable_state(&state)?;
+            let job_ref = job_ref(&client, &job);
+            let job = wait_for(&job_ref, target, timeout).await?;
+            print_job(global.output, &job)?;
+        }
+        JobsCommand::Delete {
+            job,
+            archive_dir,
+            cancel_first,
+            yes,
+            timeout,
+        } => {
+            let job_ref = job_ref(&client, &job);
+            confirm_delete(&job_ref, yes)?;
+            let mut delete = DeleteOptions::default();
+            if let Some(dir) = &archive_dir {
+                delete = delete.with_archive(FsArchive::new(dir));
+            }
+            let outcome = if cancel_first {
+                let mut options = CancelAndDeleteOptions::new(timeout);
+                options.wait = progress_wait_options(&job_ref, timeout);
+                options.delete = delete;
+                let outcome = job_ref.cancel_and_delete(options).await?;
+                serde_json::to_value(&outcome.delete)?
+            } else {
+                serde_json::to_value(job_ref.safe_delete(delete).await?)?
+            };
+            match global.output {
+                OutputFormat::Json => output::print_json(&outcome)?,
+                OutputFormat::Table => {
+                    let archived = outcome["archivedTo"]
+                        .as_str()
+                        .map(|p| format!(" (archived to {p})"));
+                    println!(
+                        "Deleted {}/{}{}",
+                        job_ref.resource_group(),
+                        job_ref.name(),
+                        archived.unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn job_ref(client: &azure_importexport::ImportExport, job: &JobArgs) -> JobRef {
+    client.job(&job.resource_group, &job.name)
+}
+
+async fn cancel(
+    global: &GlobalArgs,
+    job_ref: &JobRef,
+    wait: bool,
+    timeout: Duration,
+    max_attempts: u32,
+) -> Result<(), CliError> {
+    let retry = job_ref
+        .client()
+        .retry_policy()
+        .clone()
+        .with_max_attempts(max_attempts);
+    let outcome = job_ref
+        .cancel(CancelOptions::default().with_retry(retry))
+        .await?;
+    if outcome.already_requested {
+        eprintln!(
+            "Cancellation was already requested for {}/{}.",
+            job_ref.resource_group(),
+            job_ref.name()
+        );
+    }
+    if outcome.data_may_still_transfer {
+        eprintln!(
+            "warning: the job was Transferring: cancellation is best-effort and data may still be transferred."
+        );
+    }
+    let mut value = serde_json::to_value(&outcome)?;
+    if wait {
+        let job = wait_for(job_ref, JobState::Completed, timeout).await?;
+        value["finalState"] = json!(job.state().as_str());
+    }
+    match global.output {
+        OutputFormat::Json => output::print_json(&value)?,
+        OutputFormat::Table => {
+            let mut table = Table::new(&[
+                "JOB",
+                "STATE AT REQUEST",
+                "DATA MAY STILL TRANSFER",
+                "PATCH ATTEMPTS",
+            ]);
+            table.row(vec![
+                format!("{}/{}", job_ref.resource_group(), job_ref.name()),
+                outcome.state_at_request.to_string(),
+                outcome.data_may_still_transfer.to_string(),
+                outcome.patch_attempts.to_string(),
+            ]);
+            table.print()?;
+        }
+    }
+    Ok(())
+}
+
+fn waitable_state(state: &str) -> Result<JobState, CliError> {
+    WAITABLE
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(state))
+        .map(|s| JobState::from(*s))
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "unknown --state `{state}`; expected one of {}",
+                WAITABLE.join(", ")
+            ))
+        })
+}
+
+/// Wait options whose progress callback reports on stderr.
+fn progress_wait_options(job_ref: &JobRef, timeout: Duration) -> WaitOptions {
+    let progress = Arc::new(Progress::start(&format!(
+        "{}/{}",
+        job_ref.resource_group(),
+        job_ref.name()
+    )));
+    WaitOptions::new(timeout).on_progress(move |p| {
+        let state = match p.percent_complete {
+            Some(percent) if p.state == JobState::Transferring => {
+                format!("{} ({percent}%)", p.state)
+            }
+            _ => p.state.to_string(),
+        };
+        progress.state(&state, p.elapsed);
+    })
+}
+
+/// Waits for `target`, reporting progress on stderr.
+pub async fn wait_for(
+    job_ref: &JobRef,
+    target: JobState,
+    timeout: Duration,
+) -> Result<Job, CliError> {
+    let started = std::time::Instant::now();
+    let job = job_ref
+        .wait_until(
+            WaitTarget::State(target),
+            progress_wait_options(job_ref, timeout),
+        )
+        .await?;
+    eprintln!(
+        "{}/{} is {} (waited {})",
+        job_ref.resource_group(),
+        job_ref.name(),
+        job.state(),
+        format_elapsed(started.elapsed())
+    );
+    Ok(job)
+}
+
+fn print_job(format: OutputFormat, job: &Job) -> Result<(), CliError> {
+    let value = job.redacted_json();
+    match format {
+        OutputFormat::Json => output::print_json(&value)?,
+        OutputFormat::Table => {
+            let mut table = Table::new(&["FIELD", "VALUE"]);
+            for (field, pointer) in [
+                ("name", "/name"),
+                ("id", "/id"),
+                ("location", "/location"),
+                ("type", "/properties/jobType"),
+                ("state", "/properties/state"),
+                ("cancel requested", "/properties/cancelRequested"),
+                ("percent complete", "/properties/percentComplete"),
+                ("storage account", "/properties/storageAccountId"),
+                ("provisioning state", "/properties/provisioningState"),
+            ] {
+                table.row(vec![field.to_owned(), output::text_at(&value, pointer)]);
+            }
+            table.print()?;
+        }
+    }
+    Ok(())
+}
+
+/// `--yes`, or an interactive "y"; refuses (usage error) when stdin is not a terminal.
+fn confirm_delete(job_ref: &JobRef, yes: bool) -> Result<(), CliError> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "refusing to delete without confirmation: stdin is not a terminal; pass --yes",
+        ));
+    }
+    eprint!(
+        "Delete job {}/{}? Its state and BitLocker keys are gone for good afterwards. [y/N] ",
+        job_ref.resource_group(),
+        job_ref.name()
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(CliError::other("not deleted: not confirmed"))
+    }
+}
