@@ -44,9 +44,19 @@ impl ServiceErrorExt for azure_core::Error {
             .map(|r| r.body().to_vec())
             .unwrap_or_default();
         let parsed = parse_body(&raw_body);
+        // With the response at hand, the code comes from its body or `x-ms-error-code` only:
+        // when azure_core cannot parse a body it puts the status number ("502") in
+        // `error_code`, which is not an ARM code.
+        let fallback_code = match raw_response {
+            Some(raw) => raw
+                .headers()
+                .get_optional_str(&"x-ms-error-code".into())
+                .map(str::to_owned),
+            None => error_code.clone(),
+        };
         Some(ServiceError {
             status: *status,
-            code: parsed.code.or_else(|| error_code.clone()),
+            code: parsed.code.or(fallback_code),
             message: parsed
                 .message
                 .unwrap_or_else(|| describe_body(*status, raw_response.as_deref())),
@@ -125,13 +135,13 @@ pub(crate) fn enrich(error: azure_core::Error) -> azure_core::Error {
     };
     let ErrorKind::HttpResponse {
         status,
-        error_code,
         raw_response,
+        ..
     } = error.kind().clone()
     else {
         return error;
     };
-    let code = service.code.clone().or(error_code);
+    let code = service.code.clone();
     let message = match &code {
         Some(code) => format!("{} ({code}): {}", status_text(status), service.message),
         None => format!("{}: {}", status_text(status), service.message),
@@ -178,6 +188,48 @@ mod tests {
         assert_eq!(service.message, "gone");
         assert_eq!(service.target.as_deref(), Some("job"));
         assert_eq!(err.to_string(), "HTTP 404 (ResourceNotFound): gone");
+    }
+
+    #[test]
+    fn status_number_fallback_of_azure_core_is_not_an_arm_code() {
+        // azure_core's check_success sets error_code to the status ("502") when it cannot
+        // parse the body; that must not surface as an ARM code.
+        let raw = RawResponse::from_bytes(StatusCode::BadGateway, Headers::new(), "<html/>");
+        let err = enrich(azure_core::Error::with_message(
+            ErrorKind::HttpResponse {
+                status: StatusCode::BadGateway,
+                error_code: Some("502".to_owned()),
+                raw_response: Some(Box::new(raw)),
+            },
+            "x",
+        ));
+        assert_eq!(err.service_error().unwrap().code, None);
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::HttpResponse {
+                error_code: None,
+                ..
+            }
+        ));
+        let mut headers = Headers::new();
+        headers.insert("x-ms-error-code", "Throttled");
+        let raw = RawResponse::from_bytes(StatusCode::BadGateway, headers, "<html/>");
+        let err = enrich(azure_core::Error::with_message(
+            ErrorKind::HttpResponse {
+                status: StatusCode::BadGateway,
+                error_code: Some("Throttled".to_owned()),
+                raw_response: Some(Box::new(raw)),
+            },
+            "x",
+        ));
+        assert_eq!(
+            err.service_error().unwrap().code.as_deref(),
+            Some("Throttled")
+        );
+        assert!(
+            err.to_string().starts_with("HTTP 502 (Throttled): "),
+            "{err}"
+        );
     }
 
     #[test]
