@@ -404,6 +404,13 @@ fn operation(api: &Api, group: &Group, op: &Operation, rt: &TokenStream) -> Toke
         quote!(let options)
     };
 
+    let headers: Vec<TokenStream> = headers.collect();
+    // Pagers take the request by value; other operations send it by `&mut`.
+    let request_binding = if is_pager(op) && headers.is_empty() && body.is_none() {
+        quote!(let request)
+    } else {
+        quote!(let mut request)
+    };
     let http_method = format_ident!("{}", op.http_method.to_pascal_case());
     let success = op.success_codes.iter();
     let doc = operation_doc(op);
@@ -413,7 +420,7 @@ fn operation(api: &Api, group: &Group, op: &Operation, rt: &TokenStream) -> Toke
         let client = &self.client;
         #url_binding = client.core.url(&[#(#segments),*])?;
         #query
-        let mut request = client.core.request(url, ::azure_core::http::Method::#http_method);
+        #request_binding = client.core.request(url, ::azure_core::http::Method::#http_method);
         #(#headers)*
         #body
     };

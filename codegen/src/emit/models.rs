@@ -4,19 +4,48 @@ use super::{doc_attrs, field_type_tokens, ident, type_tokens};
 use crate::ir::{Api, EnumDef, Field, Model, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub(super) fn emit(api: &Api, rt: &TokenStream) -> TokenStream {
     let by_name: HashMap<&str, &Model> = api.models.iter().map(|m| (m.name.as_str(), m)).collect();
     let models = api.models.iter().map(|m| model(m, &by_name, rt));
     let enums = api.enums.iter().map(|e| extensible_enum(e, rt));
     let pages = pages(api);
+    let bodies = request_bodies(api);
     quote! {
         #![doc = "Models (request and response bodies) of this api-version."]
         #(#models)*
         #(#enums)*
         #(#pages)*
+        #(#bodies)*
     }
+}
+
+/// `model.try_into()?` for request bodies, as in the official SDKs.
+fn request_bodies(api: &Api) -> Vec<TokenStream> {
+    let models: BTreeSet<&str> = api
+        .groups
+        .iter()
+        .flat_map(|g| &g.operations)
+        .filter_map(|op| match op.body.as_ref().map(|b| &b.ty) {
+            Some(TypeRef::Model(name)) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    models
+        .into_iter()
+        .map(|name| {
+            let model = ident(name);
+            quote! {
+                impl ::core::convert::TryFrom<#model> for ::azure_core::http::RequestContent<#model> {
+                    type Error = ::azure_core::Error;
+                    fn try_from(model: #model) -> ::azure_core::Result<Self> {
+                        ::core::result::Result::Ok(Self::from(::serde_json::to_vec(&model)?))
+                    }
+                }
+            }
+        })
+        .collect()
 }
 
 fn model(model: &Model, by_name: &HashMap<&str, &Model>, rt: &TokenStream) -> TokenStream {

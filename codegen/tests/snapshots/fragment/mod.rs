@@ -44,9 +44,7 @@ impl WidgetClient {
             options.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
             credential,
             options.client_options,
-            options
-                .api_version
-                .unwrap_or_else(|| API_VERSION.to_owned()),
+            options.api_version.unwrap_or_else(|| API_VERSION.to_owned()),
         )?;
         ::core::result::Result::Ok(Self {
             core,
@@ -89,27 +87,31 @@ impl WidgetsClient {
     ) -> ::azure_core::Result<::azure_core::http::Response<models::Widget>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "widgets",
-            crate::runtime::path_param("widgetName", widget_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "widgets",
+                    crate::runtime::path_param("widgetName", widget_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Put);
         if let ::core::option::Option::Some(value) = &options.client_tenant_id {
-            request.insert_header(
-                "x-ms-client-tenant-id",
-                ::std::string::ToString::to_string(value),
-            );
+            request
+                .insert_header(
+                    "x-ms-client-tenant-id",
+                    ::std::string::ToString::to_string(value),
+                );
         }
         crate::runtime::set_json_body(&mut request, body);
         let response = client
             .core
-            .send(
-                &options.method_options.context,
-                &mut request,
-                &[200u16, 201u16],
-            )
+            .send(&options.method_options.context, &mut request, &[200u16, 201u16])
             .await?;
         ::core::result::Result::Ok(response.into())
     }
@@ -118,15 +120,24 @@ impl WidgetsClient {
         &self,
         widget_name: &str,
         options: ::core::option::Option<WidgetsDeleteOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<(), ::azure_core::http::NoFormat>> {
+    ) -> ::azure_core::Result<
+        ::azure_core::http::Response<(), ::azure_core::http::NoFormat>,
+    > {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "widgets",
-            crate::runtime::path_param("widgetName", widget_name)?,
-        ])?;
+        let url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "widgets",
+                    crate::runtime::path_param("widgetName", widget_name)?,
+                ],
+            )?;
         let mut request = client.core.request(url, ::azure_core::http::Method::Delete);
         let response = client
             .core
@@ -141,24 +152,28 @@ impl WidgetsClient {
     ) -> ::azure_core::Result<::azure_core::http::Pager<models::WidgetList>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
-        let mut url = client.core.url(&[
-            "subscriptions",
-            crate::runtime::path_param("subscriptionId", &client.subscription_id)?,
-            "widgets",
-        ])?;
+        let mut url = client
+            .core
+            .url(
+                &[
+                    "subscriptions",
+                    crate::runtime::path_param(
+                        "subscriptionId",
+                        &client.subscription_id,
+                    )?,
+                    "widgets",
+                ],
+            )?;
         {
             let mut query = url.query_pairs_mut();
             if let ::core::option::Option::Some(value) = &options.top {
                 query.append_pair("$top", &::std::string::ToString::to_string(value));
             }
         }
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        ::core::result::Result::Ok(client.core.pager(
-            request,
-            options.method_options,
-            "nextLink",
-            &[200u16],
-        ))
+        let request = client.core.request(url, ::azure_core::http::Method::Get);
+        ::core::result::Result::Ok(
+            client.core.pager(request, options.method_options, "nextLink", &[200u16]),
+        )
     }
 }
 /// Options for [`WidgetsClient::create`].

@@ -27,17 +27,17 @@ pub struct Widget {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::core::fmt::Debug for Widget {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Widget")
             .field("id", &self.id)
             .field("color", &self.color)
-            .field(
-                "secret_key",
-                &crate::runtime::Redacted::option(&self.secret_key),
-            )
+            .field("secret_key", &crate::runtime::Redacted::option(&self.secret_key))
             .field("size", &self.size)
             .field("details", &self.details)
             .field("additional_properties", &self.additional_properties)
@@ -79,7 +79,10 @@ impl<'de> ::serde::Deserialize<'de> for Widget {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = Widget;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a Widget JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -87,8 +90,8 @@ impl<'de> ::serde::Deserialize<'de> for Widget {
                 mut map: A,
             ) -> ::core::result::Result<Widget, A::Error> {
                 let mut out = Widget::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "id" => out.id = map.next_value()?,
@@ -122,7 +125,10 @@ pub struct WidgetDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for WidgetDetails {
     fn serialize<S: ::serde::Serializer>(
@@ -147,7 +153,10 @@ impl<'de> ::serde::Deserialize<'de> for WidgetDetails {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = WidgetDetails;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a WidgetDetails JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -155,8 +164,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetDetails {
                 mut map: A,
             ) -> ::core::result::Result<WidgetDetails, A::Error> {
                 let mut out = WidgetDetails::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "note" => out.note = map.next_value()?,
@@ -182,7 +191,10 @@ pub struct WidgetList {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub additional_properties: ::serde_json::Map<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ::serde::Serialize for WidgetList {
     fn serialize<S: ::serde::Serializer>(
@@ -210,7 +222,10 @@ impl<'de> ::serde::Deserialize<'de> for WidgetList {
         struct Visitor;
         impl<'de> ::serde::de::Visitor<'de> for Visitor {
             type Value = WidgetList;
-            fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+            ) -> ::core::fmt::Result {
                 f.write_str("a WidgetList JSON object")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -218,8 +233,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetList {
                 mut map: A,
             ) -> ::core::result::Result<WidgetList, A::Error> {
                 let mut out = WidgetList::default();
-                while let ::core::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::FieldKey<'de>>()?
+                while let ::core::option::Option::Some(key) = map
+                    .next_key::<crate::runtime::FieldKey<'de>>()?
                 {
                     match key.as_str() {
                         "value" => out.value = map.next_value()?,
@@ -314,5 +329,11 @@ impl ::azure_core::http::pager::Page for WidgetList {
     type IntoIter = ::std::vec::IntoIter<Widget>;
     async fn into_items(self) -> ::azure_core::Result<Self::IntoIter> {
         ::core::result::Result::Ok(self.value.unwrap_or_default().into_iter())
+    }
+}
+impl ::core::convert::TryFrom<Widget> for ::azure_core::http::RequestContent<Widget> {
+    type Error = ::azure_core::Error;
+    fn try_from(model: Widget) -> ::azure_core::Result<Self> {
+        ::core::result::Result::Ok(Self::from(::serde_json::to_vec(&model)?))
     }
 }

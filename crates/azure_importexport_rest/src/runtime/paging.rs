@@ -49,9 +49,11 @@ impl ClientCore {
                     Ok(match next.filter(|link| !link.is_empty()) {
                         Some(link) => PagerResult::More {
                             response,
+                            // Resolved against the page's URL, as azure-sdk-for-rust does, so a
+                            // relative link stays on this origin (the origin check still runs).
                             // An unparsable link is kept as a token: the page's items are still
                             // delivered, and fetching the next page fails with a clear error.
-                            continuation: match Url::parse(&link) {
+                            continuation: match request.url().join(&link) {
                                 Ok(url) => PagerContinuation::Link(url),
                                 Err(_) => PagerContinuation::Token(link),
                             },

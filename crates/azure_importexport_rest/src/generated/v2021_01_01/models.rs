@@ -2934,3 +2934,17 @@ impl ::azure_core::http::pager::Page for ListJobsResponse {
         ::core::result::Result::Ok(self.value.unwrap_or_default().into_iter())
     }
 }
+impl ::core::convert::TryFrom<PutJobParameters>
+for ::azure_core::http::RequestContent<PutJobParameters> {
+    type Error = ::azure_core::Error;
+    fn try_from(model: PutJobParameters) -> ::azure_core::Result<Self> {
+        ::core::result::Result::Ok(Self::from(::serde_json::to_vec(&model)?))
+    }
+}
+impl ::core::convert::TryFrom<UpdateJobParameters>
+for ::azure_core::http::RequestContent<UpdateJobParameters> {
+    type Error = ::azure_core::Error;
+    fn try_from(model: UpdateJobParameters) -> ::azure_core::Result<Self> {
+        ::core::result::Result::Ok(Self::from(::serde_json::to_vec(&model)?))
+    }
+}
