@@ -108,8 +108,69 @@ impl ClientCore {
     }
 }
 
-/// Reads one top-level string property of a JSON object, skipping everything else.
+/// Reads one top-level string property of a JSON object (the next link).
 fn next_link(body: &[u8], name: &'static str) -> azure_core::Result<Option<String>> {
+    match trailing_member(body, name) {
+        Some(found) => Ok(found),
+        None => scan_for_member(body, name),
+    }
+}
+
+/// Fast path: ARM services put `"nextLink": ...` last, right before the root object's
+/// closing brace. Read it backwards in O(length of the link) instead of tokenizing a whole
+/// page. A member directly before the final `}` and after `,` or `{` is a member of the
+/// root object, so this is exact for valid JSON; anything else returns `None` (fall back
+/// to the full scan). The page itself is fully parsed when its items are read.
+fn trailing_member(body: &[u8], name: &str) -> Option<Option<String>> {
+    let trim = |mut end: usize| {
+        while end > 0 && body[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        end
+    };
+    let mut end = trim(body.len());
+    if end == 0 || body[end - 1] != b'}' {
+        return None;
+    }
+    end = trim(end - 1);
+    let (value_start, value) = if body[..end].ends_with(b"null") {
+        (end - 4, None)
+    } else if end > 0 && body[end - 1] == b'"' {
+        let mut search_end = end - 1;
+        let open = loop {
+            let quote = body[..search_end].iter().rposition(|&b| b == b'"')?;
+            let backslashes = body[..quote]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\\')
+                .count();
+            if backslashes % 2 == 0 {
+                break quote;
+            }
+            search_end = quote;
+        };
+        (
+            open,
+            Some(serde_json::from_slice::<String>(&body[open..end]).ok()?),
+        )
+    } else {
+        return None;
+    };
+    let mut key_end = trim(value_start);
+    if key_end == 0 || body[key_end - 1] != b':' {
+        return None;
+    }
+    key_end = trim(key_end - 1);
+    let key = format!("\"{name}\"");
+    if !body[..key_end].ends_with(key.as_bytes()) {
+        return None;
+    }
+    let before_key = trim(key_end - key.len());
+    (before_key > 0 && matches!(body[before_key - 1], b',' | b'{')).then_some(value)
+}
+
+/// Slow path: tokenizes the page, skipping everything but the wanted member.
+fn scan_for_member(body: &[u8], name: &'static str) -> azure_core::Result<Option<String>> {
     struct Seed(&'static str);
     impl<'de> DeserializeSeed<'de> for Seed {
         type Value = Option<String>;
@@ -149,6 +210,41 @@ fn next_link(body: &[u8], name: &'static str) -> azure_core::Result<Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_next_link_is_read_backwards_and_exactly() {
+        let page = br#"{"value":[{"a":"}"}], "nextLink" : "https://h/x?b=\"q\"" }  "#;
+        assert_eq!(
+            trailing_member(page, "nextLink"),
+            Some(Some(r#"https://h/x?b="q""#.to_owned()))
+        );
+        assert_eq!(
+            trailing_member(br#"{"value":[],"nextLink":null}"#, "nextLink"),
+            Some(None)
+        );
+        // Not the last member, nested, escaped look-alikes: no fast answer, the scan decides.
+        for body in [
+            &br#"{"nextLink":"https://h/1","value":[]}"#[..],
+            br#"{"value":[{"nextLink":"inner"}]}"#,
+            br#"{"value":"x\"nextLink":"y"}"#,
+            br#"{"notnextLink":"y"}"#,
+            b"[1]",
+            b"",
+        ] {
+            assert_eq!(
+                trailing_member(body, "nextLink"),
+                None,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert_eq!(
+            next_link(br#"{"nextLink":"https://h/1","value":[]}"#, "nextLink")
+                .unwrap()
+                .as_deref(),
+            Some("https://h/1")
+        );
+    }
 
     #[test]
     fn next_link_is_found_and_others_skipped() {
