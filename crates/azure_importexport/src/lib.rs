@@ -78,7 +78,6 @@ mod archive;
 mod cancel;
 mod client;
 mod clock;
-mod credential;
 mod delete;
 mod error;
 mod jitter;
@@ -88,10 +87,10 @@ mod state;
 mod wait;
 
 pub use archive::{ArchiveRecord, ArchiveSink, FsArchive};
+pub use azure_importexport_rest::runtime::StaticTokenCredential;
 pub use cancel::{CancelOptions, CancelOutcome};
 pub use client::{ImportExport, ImportExportOptions, JobRef};
 pub use clock::{Clock, TokioClock, VirtualClock};
-pub use credential::StaticTokenCredential;
 pub use delete::{CancelAndDeleteOptions, CancelAndDeleteOutcome, DeleteOptions, DeleteOutcome};
 pub use error::{
     ArchiveError, CancelAndDeleteError, CancelError, DeleteError, ErrorCategory, GiveUpReason,

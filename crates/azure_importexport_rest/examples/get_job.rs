@@ -9,31 +9,11 @@
 //! plain `http` is accepted only for loopback, e.g. a local emulator). Get a token with
 //! `az account get-access-token --query accessToken -o tsv`.
 
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
-use azure_core::time::{Duration, OffsetDateTime};
-use azure_importexport_rest::runtime::ServiceErrorExt as _;
+use azure_core::credentials::TokenCredential;
+use azure_importexport_rest::runtime::{ServiceErrorExt as _, StaticTokenCredential};
 use azure_importexport_rest::{ImportExportClient, ImportExportClientOptions};
 use std::process::ExitCode;
 use std::sync::Arc;
-
-/// A credential that hands out one bearer token obtained elsewhere.
-#[derive(Debug)]
-struct StaticTokenCredential(Secret);
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticTokenCredential {
-    async fn get_token(
-        &self,
-        _scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        // The real expiry is unknown; claim a short validity so nothing caches it for long.
-        Ok(AccessToken::new(
-            self.0.clone(),
-            OffsetDateTime::now_utc() + Duration::minutes(5),
-        ))
-    }
-}
 
 fn env(name: &str) -> Result<String, String> {
     std::env::var(name)
@@ -64,7 +44,7 @@ async fn main() -> ExitCode {
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| azure_importexport_rest::DEFAULT_ENDPOINT.to_owned());
 
-    let credential: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential(Secret::new(token)));
+    let credential: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(token));
     let client = match ImportExportClient::new(
         subscription,
         credential,

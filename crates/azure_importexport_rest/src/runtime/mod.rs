@@ -6,12 +6,14 @@
 
 mod auth;
 mod core;
+mod credential;
 mod errors;
 mod paging;
 mod serde_support;
 
 pub use self::core::{ClientCore, path_param, set_json_body};
 pub use auth::is_loopback;
+pub use credential::StaticTokenCredential;
 pub use errors::{ServiceError, ServiceErrorExt};
 pub use paging::same_origin;
 pub use serde_support::{FieldKey, Redacted, deserialize_string_enum};

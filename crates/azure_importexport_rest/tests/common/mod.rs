@@ -2,9 +2,9 @@
 //! request assertions against wiremock's recorded requests.
 #![allow(dead_code)]
 
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::credentials::TokenCredential;
 use azure_core::http::{ClientOptions, RetryOptions};
-use azure_core::time::{Duration, OffsetDateTime};
+use azure_importexport_rest::runtime::StaticTokenCredential;
 use std::sync::Arc;
 use wiremock::MockServer;
 
@@ -13,26 +13,8 @@ pub const RG: &str = "my-rg";
 pub const TOKEN: &str = "test-token-0123456789";
 pub const JOBS_PATH: &str = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/my-rg/providers/Microsoft.ImportExport/jobs";
 
-/// A credential that always returns [`TOKEN`], valid for one hour.
-#[derive(Debug, Default)]
-pub struct StaticCredential;
-
-#[async_trait::async_trait]
-impl TokenCredential for StaticCredential {
-    async fn get_token(
-        &self,
-        _scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            Secret::new(TOKEN),
-            OffsetDateTime::now_utc() + Duration::hours(1),
-        ))
-    }
-}
-
 pub fn credential() -> Arc<dyn TokenCredential> {
-    Arc::new(StaticCredential)
+    Arc::new(StaticTokenCredential::new(TOKEN))
 }
 
 /// azure_core client options without retries (the default for these tests).

@@ -1,4 +1,5 @@
-//! A fixed bearer token, for `AZURE_IMPORTEXPORT_TOKEN`, emulators and tests.
+//! A fixed bearer token: for tokens obtained elsewhere (`AZURE_IMPORTEXPORT_TOKEN`,
+//! `az account get-access-token`), emulators and tests.
 
 use async_trait::async_trait;
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
@@ -11,7 +12,7 @@ use std::fmt;
 /// It does not refresh: when it expires, requests fail with HTTP 401.
 ///
 /// ```
-/// use azure_importexport::StaticTokenCredential;
+/// use azure_importexport_rest::runtime::StaticTokenCredential;
 ///
 /// let credential = StaticTokenCredential::new("eyJ0eXAiOi...");
 /// assert_eq!(format!("{credential:?}"), r#"StaticTokenCredential { token: "***" }"#);
