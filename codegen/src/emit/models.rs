@@ -12,8 +12,20 @@ pub(super) fn emit(api: &Api, rt: &TokenStream) -> TokenStream {
     let enums = api.enums.iter().map(|e| extensible_enum(e, rt));
     let pages = pages(api);
     let bodies = request_bodies(api);
+    let secret_names: BTreeSet<&str> = api
+        .models
+        .iter()
+        .flat_map(|m| &m.fields)
+        .filter(|f| f.secret)
+        .map(|f| f.wire_name.as_str())
+        .collect();
+    let secret_names = secret_names.into_iter();
     quote! {
         #![doc = "Models (request and response bodies) of this api-version."]
+
+        /// Wire names of secret properties. `Debug` redacts them in modelled fields and,
+        /// matched case-insensitively at any depth, in `additional_properties`.
+        pub const SECRET_PROPERTY_NAMES: &[&str] = &[#(#secret_names),*];
         #(#models)*
         #(#enums)*
         #(#pages)*
@@ -57,15 +69,13 @@ fn model(model: &Model, by_name: &HashMap<&str, &Model>, rt: &TokenStream) -> To
         let docs = doc_attrs(&field_doc(f));
         quote! { #docs pub #field: ::core::option::Option<#ty>, }
     });
-    let has_secret = model.fields.iter().any(|f| f.secret);
-    let derive_debug = if has_secret { quote!() } else { quote!(Debug,) };
-    let debug_impl = has_secret.then(|| debug_impl(model, rt));
+    let debug_impl = debug_impl(model, rt);
     let serialize = serialize_impl(model);
     let deserialize = deserialize_impl(model, rt);
     let accessors = flatten_accessors(model, by_name);
     quote! {
         #docs
-        #[derive(Clone, #derive_debug Default, PartialEq)]
+        #[derive(Clone, Default, PartialEq)]
         pub struct #name {
             #(#fields)*
             /// Properties the service returned that this version of the SDK does not model.
@@ -147,7 +157,10 @@ fn debug_impl(model: &Model, rt: &TokenStream) -> TokenStream {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#name_str)
                     #(#fields)*
-                    .field("additional_properties", &self.additional_properties)
+                    .field(
+                        "additional_properties",
+                        &#rt::RedactedJson::new(&self.additional_properties, SECRET_PROPERTY_NAMES),
+                    )
                     .finish()
             }
         }

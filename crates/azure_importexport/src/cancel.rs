@@ -4,7 +4,7 @@
 use crate::client::JobRef;
 use crate::error::{CancelError, RequestError};
 use crate::job::Job;
-use crate::retry::{Failure, RetryPolicy};
+use crate::retry::{Failure, RetryPolicy, Transient};
 use crate::state::JobState;
 use azure_core::Bytes;
 use azure_core::http::RequestContent;
@@ -78,7 +78,9 @@ impl JobRef {
     ///    Transient failures are retried with backoff under the [`RetryPolicy`];
     ///    after an ambiguous one (5xx, timeout, I/O error: the PATCH may have been
     ///    applied) the job is re-read first: `cancelRequested` means success, a state
-    ///    past `Transferring` means `TooLate`. A 4xx answer is final.
+    ///    past `Transferring` means `TooLate`. A 4xx answer is final. A success answer
+    ///    counts only if the job it returns (or a re-read) shows `cancelRequested`:
+    ///    this never reports success the service has not shown.
     ///
     /// ```
     /// # use azure_importexport::{CancelOptions, ImportExport, ImportExportOptions, JobState, StaticTokenCredential};
@@ -128,13 +130,32 @@ impl JobRef {
                 let response = jobs.update(rg, name, body, None).await?;
                 Ok(Bytes::from(response.into_body()))
             });
-            match sent.await {
-                Ok(body) => {
-                    // Accepted. An unreadable body does not undo that; read the job instead.
-                    let job = match Job::from_json(body) {
-                        Ok(job) => job,
-                        Err(_) => self.fetch(&budget).await?,
-                    };
+            let failure = match sent.await {
+                Ok(body) => match Job::from_json(body) {
+                    // Success only when the service shows the cancel request.
+                    Ok(job) if job.cancel_requested() => {
+                        return Ok(CancelOutcome::new(
+                            state_at_request,
+                            job,
+                            false,
+                            patches.made(),
+                        ));
+                    }
+                    _ => Transient::unconfirmed(
+                        "the PATCH was answered with success, but the reply does not show cancelRequested",
+                    ),
+                },
+                Err(Failure::Final(error)) => return Err(error.into()),
+                Err(Failure::Transient(failure)) => failure,
+            };
+            let retry = patches.pause(&failure).await;
+            if failure.ambiguous {
+                // What the service says settles whether the PATCH was applied.
+                let job = match self.fetch(&budget).await {
+                    Ok(job) => job,
+                    Err(read) => return Err(prefer_give_up(retry, read).into()),
+                };
+                if job.cancel_requested() {
                     return Ok(CancelOutcome::new(
                         state_at_request,
                         job,
@@ -142,28 +163,9 @@ impl JobRef {
                         patches.made(),
                     ));
                 }
-                Err(Failure::Final(error)) => return Err(error.into()),
-                Err(Failure::Transient(failure)) => {
-                    let retry = patches.pause(&failure).await;
-                    if failure.ambiguous {
-                        // What the service says settles whether the PATCH was applied.
-                        let job = match self.fetch(&budget).await {
-                            Ok(job) => job,
-                            Err(read) => return Err(prefer_give_up(retry, read).into()),
-                        };
-                        if job.cancel_requested() {
-                            return Ok(CancelOutcome::new(
-                                state_at_request,
-                                job,
-                                false,
-                                patches.made(),
-                            ));
-                        }
-                        self.check_cancellable(&job, patches.made())?;
-                    }
-                    retry?;
-                }
+                self.check_cancellable(&job, patches.made())?;
             }
+            retry?;
         }
     }
 

@@ -10,7 +10,7 @@ use std::fmt;
 
 /// JSON properties whose values are secrets: shown as `***` by [`Job::redacted_json`]
 /// (and therefore by `Serialize`).
-pub const SECRET_FIELDS: &[&str] = &["bitLockerKey", "carrierAccountNumber"];
+pub const SECRET_FIELDS: &[&str] = azure_importexport_rest::models::SECRET_PROPERTY_NAMES;
 
 /// One job: the parsed [`JobResponse`] and the JSON bytes exactly as the service sent
 /// them (unknown fields and their order included), for lossless archiving.

@@ -183,6 +183,18 @@ pub(crate) struct Transient {
     description: String,
 }
 
+impl Transient {
+    /// A write the service accepted (2xx) whose effect it does not show: treated like an
+    /// ambiguous failure, so the job is re-read and the write retried within the budget.
+    pub(crate) fn unconfirmed(description: impl Into<String>) -> Self {
+        Transient {
+            ambiguous: true,
+            retry_after: None,
+            description: description.into(),
+        }
+    }
+}
+
 impl Attempts<'_, '_> {
     /// Requests sent so far.
     pub(crate) fn made(&self) -> u32 {

@@ -16,4 +16,4 @@ pub use auth::is_loopback;
 pub use credential::StaticTokenCredential;
 pub use errors::{ServiceError, ServiceErrorExt};
 pub use paging::same_origin;
-pub use serde_support::{FieldKey, Redacted, deserialize_string_enum};
+pub use serde_support::{FieldKey, Redacted, RedactedJson, deserialize_string_enum};

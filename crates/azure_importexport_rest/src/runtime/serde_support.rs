@@ -88,6 +88,70 @@ impl fmt::Debug for Redacted {
     }
 }
 
+/// `Debug` for unmodelled JSON (`additional_properties`): values of secret-named keys
+/// (case-insensitive, at any depth) print as `"***"`, since a newer service version may
+/// return secrets this SDK does not model yet.
+#[derive(Clone, Copy)]
+pub struct RedactedJson<'a, T: ?Sized> {
+    value: &'a T,
+    secret_names: &'static [&'static str],
+}
+
+impl<'a, T: ?Sized> RedactedJson<'a, T> {
+    /// Wraps `value`, redacting `secret_names`.
+    pub fn new(value: &'a T, secret_names: &'static [&'static str]) -> Self {
+        RedactedJson {
+            value,
+            secret_names,
+        }
+    }
+
+    fn is_secret(&self, key: &str) -> bool {
+        self.secret_names
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(key))
+    }
+
+    fn entries(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        map: &serde_json::Map<String, serde_json::Value>,
+    ) -> fmt::Result {
+        let mut out = f.debug_map();
+        for (key, value) in map {
+            if self.is_secret(key) && !value.is_null() {
+                out.entry(key, &"***");
+            } else {
+                out.entry(key, &RedactedJson::new(value, self.secret_names));
+            }
+        }
+        out.finish()
+    }
+}
+
+impl fmt::Debug for RedactedJson<'_, serde_json::Map<String, serde_json::Value>> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.entries(f, self.value)
+    }
+}
+
+impl fmt::Debug for RedactedJson<'_, serde_json::Value> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            serde_json::Value::Object(map) => self.entries(f, map),
+            serde_json::Value::Array(items) => f
+                .debug_list()
+                .entries(
+                    items
+                        .iter()
+                        .map(|item| RedactedJson::new(item, self.secret_names)),
+                )
+                .finish(),
+            other => fmt::Debug::fmt(other, f),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +163,29 @@ mod tests {
             "Some(\"***\")"
         );
         assert_eq!(format!("{:?}", Redacted::option::<String>(&None)), "None");
+    }
+
+    #[test]
+    fn unmodelled_secrets_are_redacted_at_any_depth() {
+        let value = serde_json::json!({
+            "future": { "CarrierAccountNumber": "acct-1", "list": [{ "bitlockerkey": "key-1" }] },
+            "plain": "visible"
+        });
+        let serde_json::Value::Object(map) = value else {
+            unreachable!()
+        };
+        let shown = format!(
+            "{:?}",
+            RedactedJson::new(&map, &["carrierAccountNumber", "bitLockerKey"])
+        );
+        assert!(
+            !shown.contains("acct-1") && !shown.contains("key-1"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("visible") && shown.contains("***"),
+            "{shown}"
+        );
     }
 
     #[test]
