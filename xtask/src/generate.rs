@@ -22,18 +22,25 @@ pub fn spec_root(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
     Err("no spec root: pass --spec-root DIR, set AZURE_REST_API_SPECS, or run `cargo xtask fetch-specs`".into())
 }
 
-pub fn codegen(spec_root_arg: Option<PathBuf>, check: bool) -> Result<(), String> {
-    let root = workspace_root();
-    let spec_root = spec_root(spec_root_arg)?;
+/// Generates every package of [`PACKAGES`] in memory (spec files verified against the
+/// lock): what `cargo xtask codegen` writes, and what `cargo xtask bench` times (W5).
+pub fn generate_all(root: &Path, spec_root: &Path) -> Result<Vec<codegen::GeneratedFile>, String> {
     let lock = Lock::load(&root.join("specs/upstream.lock")).map_err(|e| e.to_string())?;
-    let started = Instant::now();
     let mut files = Vec::new();
     for package in PACKAGES {
         let config = PackageConfig::load(&root.join(package)).map_err(|e| e.to_string())?;
         files.extend(
-            codegen::generate_package(&spec_root, &config, &lock).map_err(|e| e.to_string())?,
+            codegen::generate_package(spec_root, &config, &lock).map_err(|e| e.to_string())?,
         );
     }
+    Ok(files)
+}
+
+pub fn codegen(spec_root_arg: Option<PathBuf>, check: bool) -> Result<(), String> {
+    let root = workspace_root();
+    let spec_root = spec_root(spec_root_arg)?;
+    let started = Instant::now();
+    let files = generate_all(&root, &spec_root)?;
     let elapsed = started.elapsed();
     if check {
         let stale = codegen::stale_files(&root, &files);

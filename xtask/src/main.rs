@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: code generation and other chores of this repository.
 
+mod bench;
 mod fetch;
 mod generate;
 
@@ -52,6 +53,24 @@ enum Command {
         #[arg(long)]
         lock: Option<PathBuf>,
     },
+    /// Run the benchmarks (crates/azure_importexport_bench, and W5: codegen) and write BENCHMARKS.md.
+    Bench {
+        /// Shorter criterion settings and fewer interleaved rounds (a smoke run).
+        #[arg(long)]
+        quick: bool,
+        /// Spec root for W5 (as for `codegen`); W5 is skipped without one.
+        #[arg(long, env = "AZURE_REST_API_SPECS")]
+        spec_root: Option<PathBuf>,
+        /// Where to write the report, relative to the workspace root.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        output: PathBuf,
+    },
+    /// (Used by `bench`.) Generate both api-versions once in this process and print its peak RSS.
+    #[command(hide = true)]
+    BenchCodegenProbe {
+        #[arg(long)]
+        spec_root: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -73,6 +92,16 @@ fn main() -> ExitCode {
             fetch::fetch_specs(&base_url, &lock, &dest)
                 .map(|n| eprintln!("fetched and verified {n} files into {}", dest.display()))
         }
+        Command::Bench {
+            quick,
+            spec_root,
+            output,
+        } => bench::bench(&bench::Options {
+            quick,
+            spec_root,
+            output,
+        }),
+        Command::BenchCodegenProbe { spec_root } => bench::codegen_probe(&spec_root),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

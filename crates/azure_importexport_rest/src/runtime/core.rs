@@ -3,12 +3,16 @@
 use super::{auth::BearerAuthPolicy, errors};
 use azure_core::credentials::TokenCredential;
 use azure_core::error::{CheckSuccessOptions, ErrorKind};
+use azure_core::http::request::options::ClientRequestId;
 use azure_core::http::{
     ClientOptions, Context, Method, Pipeline, PipelineSendOptions, RawResponse, Request,
     RequestContent, Url, policies::Policy,
 };
 use std::fmt;
 use std::sync::Arc;
+
+/// Header correlating a request across client and service logs.
+const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
 
 /// Pipeline + endpoint + api-version. Cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -101,6 +105,22 @@ impl ClientCore {
         request: &mut Request,
         success: &'static [u16],
     ) -> azure_core::Result<RawResponse> {
+        // azure_core's ClientRequestIdPolicy would do the same, but it first probes for the
+        // header through an error value that captures a backtrace when RUST_BACKTRACE is
+        // set (measured: +10-40% per call). Setting it here skips that probe.
+        if !request
+            .headers()
+            .iter()
+            .any(|(name, _)| name.as_str() == CLIENT_REQUEST_ID)
+        {
+            let id = match ctx.value::<ClientRequestId>() {
+                Some(id) => azure_core::http::headers::Header::value(id)
+                    .as_str()
+                    .to_owned(),
+                None => azure_core::Uuid::new_v4().to_string(),
+            };
+            request.insert_header(CLIENT_REQUEST_ID, id);
+        }
         let options = PipelineSendOptions {
             skip_checks: false,
             check_success: CheckSuccessOptions {

@@ -1,0 +1,532 @@
+//! W1-W4 and the W2 time scaling, with the hand-written floor and the legacy crate as
+//! baselines in the same run, against the loopback server of `azure_importexport_bench`.
+//!
+//! - `w1_get_2000`: 2,000 sequential `jobs().get()` with full deserialization.
+//! - `w2_list_10000`: list 10,000 jobs over 100 pages (`nextLink`).
+//! - `w3_cancel_500`: 500 cancels through `azure_importexport::JobRef::cancel` (GET +
+//!   PATCH each) vs a hand-written GET + state check + PATCH.
+//! - `w4_deserialize_page`: one 100-job list page from bytes into the generated
+//!   `ListJobsResponse`, the hand-written struct, and the legacy crate's model.
+//! - `w2_scaling`: the W2 listing at 1,000 / 10,000 / 100,000 jobs (time per job).
+//!
+//! After criterion, interleaved ratios (median of per-round ratios, sides alternating
+//! first) are printed, and every figure also as an `AZIE_BENCH {json}` line for
+//! `cargo xtask bench`; then the W1 ratio once more in a child process with
+//! `RUST_BACKTRACE=1`. Set `AZIE_BENCH_QUICK=1` for fewer interleaved rounds, no
+//! 100,000-job listing and no `legacy_keepalive` under criterion (its interleaved ratios
+//! stay).
+//!
+//! ```text
+//! cargo bench -p azure_importexport_bench --bench workloads -- --warm-up-time 1 --measurement-time 2
+//! ```
+
+mod legacy;
+
+use azure_importexport::{CancelOptions, ImportExport, ImportExportOptions, StaticTokenCredential};
+use azure_importexport_bench::RatioStats;
+use azure_importexport_bench::{
+    DEFAULT_JOBS, HandPage, PAGE_SIZE, RG, SUB, TOKEN, criterion_test_mode, generated_client,
+    generated_client_for, generated_get_job, generated_list_all, hand_cancel, hand_client,
+    hand_client_core_settings, hand_get, hand_get_job, hand_list_all,
+    hand_list_all_generated_models, job_url, page_json, paired_ratio_stats, quick, report,
+    start_server, subscription_for,
+};
+use azure_importexport_rest::ImportExportClient;
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use legacy::{LegacyPage, legacy_client, legacy_client_keepalive, legacy_get_job, legacy_list_all};
+use std::hint::black_box;
+use std::sync::Arc;
+
+const W1_CALLS: usize = 2_000;
+const W3_CANCELS: usize = 500;
+const SCALING: [usize; 3] = [1_000, 10_000, 100_000];
+
+struct Setup {
+    base: String,
+    runtime: tokio::runtime::Runtime,
+    generated: ImportExportClient,
+    http: reqwest::Client,
+    legacy: azure_mgmt_storageimportexport::package_preview_2021_01::Client,
+    legacy_keepalive: azure_mgmt_storageimportexport::package_preview_2021_01::Client,
+    ergonomic: ImportExport,
+    cancel_names: Vec<String>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let base = start_server();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let ergonomic = ImportExport::new(
+            SUB,
+            Arc::new(StaticTokenCredential::new(TOKEN)),
+            ImportExportOptions::default().with_endpoint(base.clone()),
+        )
+        .expect("ergonomic client");
+        Setup {
+            generated: generated_client(&base),
+            http: hand_client(),
+            legacy: legacy_client(&base),
+            legacy_keepalive: legacy_client_keepalive(&base),
+            ergonomic,
+            cancel_names: (0..W3_CANCELS).map(|i| format!("job{i}")).collect(),
+            runtime,
+            base,
+        }
+    }
+
+    /// Every client sees the same data before anything is timed.
+    fn check(&self) {
+        self.runtime.block_on(async {
+            let ours = generated_get_job(&self.generated).await;
+            let floor = hand_get_job(&self.http, &self.base).await;
+            let old = legacy_get_job(&self.legacy).await;
+            let old_ka = legacy_get_job(&self.legacy_keepalive).await;
+            assert_eq!(ours.name, floor.name);
+            assert_eq!(ours.name, old.name);
+            assert_eq!(ours.name, old_ka.name);
+            assert_eq!(
+                generated_list_all(&self.generated, DEFAULT_JOBS).await,
+                DEFAULT_JOBS
+            );
+            assert_eq!(
+                hand_list_all(&self.http, &self.base, DEFAULT_JOBS).await,
+                DEFAULT_JOBS
+            );
+            assert_eq!(
+                legacy_list_all(&self.legacy, DEFAULT_JOBS).await,
+                DEFAULT_JOBS
+            );
+            assert_eq!(
+                legacy_list_all(&self.legacy_keepalive, DEFAULT_JOBS).await,
+                DEFAULT_JOBS
+            );
+            let outcome = self.ergonomic_cancel("job0").await;
+            assert_eq!(outcome.patch_attempts, 1);
+            assert!(!outcome.already_requested);
+            hand_cancel(&self.http, &self.base, "job0").await;
+        });
+    }
+
+    async fn ergonomic_cancel(&self, name: &str) -> azure_importexport::CancelOutcome {
+        let outcome = self
+            .ergonomic
+            .job(RG, name)
+            .cancel(CancelOptions::default())
+            .await
+            .expect("cancel");
+        assert!(outcome.job.cancel_requested());
+        outcome
+    }
+
+    async fn w1_generated(&self) {
+        for _ in 0..W1_CALLS {
+            black_box(generated_get_job(&self.generated).await);
+        }
+    }
+
+    async fn w1_hand(&self) {
+        for _ in 0..W1_CALLS {
+            black_box(hand_get_job(&self.http, &self.base).await);
+        }
+    }
+
+    async fn w1_legacy(&self, keepalive: bool) {
+        let client = if keepalive {
+            &self.legacy_keepalive
+        } else {
+            &self.legacy
+        };
+        for _ in 0..W1_CALLS {
+            black_box(legacy_get_job(client).await);
+        }
+    }
+
+    async fn w3_ergonomic(&self) {
+        for name in &self.cancel_names {
+            black_box(self.ergonomic_cancel(name).await);
+        }
+    }
+
+    async fn w3_hand(&self) {
+        for name in &self.cancel_names {
+            black_box(hand_cancel(&self.http, &self.base, name).await);
+        }
+    }
+}
+
+fn flat_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    elements: usize,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
+    // One iteration is a whole workload (0.1-2 s): 10 samples of equal iteration counts.
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(elements as u64));
+    group
+}
+
+fn w1(c: &mut Criterion, s: &Setup) {
+    let mut group = flat_group(c, "w1_get_2000", W1_CALLS);
+    let rt = &s.runtime;
+    group.bench_function("generated", |b| b.to_async(rt).iter(|| s.w1_generated()));
+    group.bench_function("hand_written", |b| b.to_async(rt).iter(|| s.w1_hand()));
+    group.bench_function("legacy", |b| b.to_async(rt).iter(|| s.w1_legacy(false)));
+    if !quick() {
+        group.bench_function("legacy_keepalive", |b| {
+            b.to_async(rt).iter(|| s.w1_legacy(true))
+        });
+    }
+    group.finish();
+}
+
+fn w2(c: &mut Criterion, s: &Setup) {
+    let mut group = flat_group(c, "w2_list_10000", DEFAULT_JOBS);
+    let rt = &s.runtime;
+    group.bench_function("generated", |b| {
+        b.to_async(rt)
+            .iter(|| generated_list_all(&s.generated, DEFAULT_JOBS))
+    });
+    group.bench_function("hand_written", |b| {
+        b.to_async(rt)
+            .iter(|| hand_list_all(&s.http, &s.base, DEFAULT_JOBS))
+    });
+    group.bench_function("legacy", |b| {
+        b.to_async(rt)
+            .iter(|| legacy_list_all(&s.legacy, DEFAULT_JOBS))
+    });
+    if !quick() {
+        group.bench_function("legacy_keepalive", |b| {
+            b.to_async(rt)
+                .iter(|| legacy_list_all(&s.legacy_keepalive, DEFAULT_JOBS))
+        });
+    }
+    group.finish();
+}
+
+fn w3(c: &mut Criterion, s: &Setup) {
+    let mut group = flat_group(c, "w3_cancel_500", W3_CANCELS);
+    let rt = &s.runtime;
+    group.bench_function("ergonomic", |b| b.to_async(rt).iter(|| s.w3_ergonomic()));
+    group.bench_function("hand_written", |b| b.to_async(rt).iter(|| s.w3_hand()));
+    group.finish();
+}
+
+fn w4(c: &mut Criterion, s: &Setup) {
+    let next = format!(
+        "{}&%24skiptoken=1",
+        azure_importexport_bench::list_url(&s.base, SUB)
+    );
+    let bytes = page_json(PAGE_SIZE, Some(&next));
+    report(serde_json::json!({
+        "kind": "fixture",
+        "page_bytes": bytes.len(),
+        "job_bytes": serde_json::to_vec(&azure_importexport_bench::job_json("job1")).map_or(0, |v| v.len()),
+    }));
+    // Same data either way.
+    let ours: azure_importexport_rest::models::ListJobsResponse =
+        serde_json::from_slice(&bytes).expect("generated page");
+    let floor: HandPage = serde_json::from_slice(&bytes).expect("hand page");
+    let old: LegacyPage = serde_json::from_slice(&bytes).expect("legacy page");
+    assert_eq!(ours.value.as_ref().map_or(0, Vec::len), PAGE_SIZE);
+    assert_eq!(floor.value.len(), PAGE_SIZE);
+    assert_eq!(old.value.len(), PAGE_SIZE);
+
+    let mut group = c.benchmark_group("w4_deserialize_page");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("generated", |b| {
+        b.iter(|| {
+            black_box(
+                serde_json::from_slice::<azure_importexport_rest::models::ListJobsResponse>(
+                    black_box(&bytes),
+                )
+                .expect("page"),
+            )
+        })
+    });
+    group.bench_function("hand_written", |b| {
+        b.iter(|| black_box(serde_json::from_slice::<HandPage>(black_box(&bytes)).expect("page")))
+    });
+    group.bench_function("legacy", |b| {
+        b.iter(|| black_box(serde_json::from_slice::<LegacyPage>(black_box(&bytes)).expect("page")))
+    });
+    group.finish();
+}
+
+fn scaling(c: &mut Criterion, s: &Setup) {
+    let mut group = c.benchmark_group("w2_scaling");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    let rt = &s.runtime;
+    for total in SCALING {
+        if quick() && total > DEFAULT_JOBS {
+            continue; // --quick: no 100,000-job listings under criterion (memory.rs still lists them)
+        }
+        let client = generated_client_for(&s.base, &subscription_for(total));
+        group.throughput(Throughput::Elements(total as u64));
+        group.bench_with_input(BenchmarkId::new("generated", total), &total, |b, &n| {
+            b.to_async(rt).iter(|| generated_list_all(&client, n))
+        });
+        group.bench_with_input(BenchmarkId::new("hand_written", total), &total, |b, &n| {
+            b.to_async(rt).iter(|| hand_list_all(&s.http, &s.base, n))
+        });
+    }
+    group.finish();
+}
+
+/// Interleaved ratios after criterion: the figures the targets are judged on.
+fn paired(s: &Setup) {
+    let rt = &s.runtime;
+    let (get_rounds, get_calls, list_rounds, cancel_rounds, cancel_calls) = if quick() {
+        (9, 50, 5, 5, 20)
+    } else {
+        (21, 100, 15, 9, 50)
+    };
+    let mut lines = Vec::new();
+    let mut emit =
+        |workload: &str, a: &str, b: &str, rounds: usize, calls: usize, r: RatioStats| {
+            report(serde_json::json!({
+                "kind": "paired", "workload": workload, "a": a, "b": b,
+                "rounds": rounds, "calls_per_round": calls,
+                "ratio": r.median, "p25": r.p25, "p75": r.p75,
+            }));
+            lines.push(format!(
+                "  {workload:<4} {a:>32} / {b:<32} {:.3}  (quartiles {:.3}-{:.3})",
+                r.median, r.p25, r.p75
+            ));
+        };
+
+    let get_url = job_url(&s.base, "job1");
+    let get_generated_models =
+        || hand_get::<azure_importexport_rest::models::JobResponse>(&s.http, &get_url);
+    let ours = || generated_get_job(&s.generated);
+    let hand = || hand_get_job(&s.http, &s.base);
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, hand);
+    emit("w1", "generated", "hand_written", get_rounds, get_calls, r);
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, || {
+        legacy_get_job(&s.legacy)
+    });
+    emit("w1", "generated", "legacy", get_rounds, get_calls, r);
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, || {
+        legacy_get_job(&s.legacy_keepalive)
+    });
+    emit(
+        "w1",
+        "generated",
+        "legacy_keepalive",
+        get_rounds,
+        get_calls,
+        r,
+    );
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, get_generated_models);
+    emit(
+        "w1",
+        "generated",
+        "hand_written_generated_models",
+        get_rounds,
+        get_calls,
+        r,
+    );
+    let timed = hand_client_core_settings();
+    let hand_timed = || hand_get_job(&timed, &s.base);
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, hand_timed);
+    emit(
+        "w1",
+        "generated",
+        "hand_written_core_settings",
+        get_rounds,
+        get_calls,
+        r,
+    );
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, hand_timed, hand);
+    emit(
+        "w1",
+        "hand_written_core_settings",
+        "hand_written",
+        get_rounds,
+        get_calls,
+        r,
+    );
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, get_generated_models, hand);
+    emit(
+        "w1",
+        "hand_written_generated_models",
+        "hand_written",
+        get_rounds,
+        get_calls,
+        r,
+    );
+
+    let n = DEFAULT_JOBS;
+    let ours = || generated_list_all(&s.generated, n);
+    let hand = || hand_list_all(&s.http, &s.base, n);
+    let hand_models = || hand_list_all_generated_models(&s.http, &s.base, n);
+    let r = paired_ratio_stats(rt, list_rounds, 1, ours, hand);
+    emit("w2", "generated", "hand_written", list_rounds, 1, r);
+    let r = paired_ratio_stats(rt, list_rounds, 1, ours, || legacy_list_all(&s.legacy, n));
+    emit("w2", "generated", "legacy", list_rounds, 1, r);
+    let r = paired_ratio_stats(rt, list_rounds, 1, ours, || {
+        legacy_list_all(&s.legacy_keepalive, n)
+    });
+    emit("w2", "generated", "legacy_keepalive", list_rounds, 1, r);
+    let r = paired_ratio_stats(rt, list_rounds, 1, ours, hand_models);
+    emit(
+        "w2",
+        "generated",
+        "hand_written_generated_models",
+        list_rounds,
+        1,
+        r,
+    );
+    let r = paired_ratio_stats(rt, list_rounds, 1, hand_models, hand);
+    emit(
+        "w2",
+        "hand_written_generated_models",
+        "hand_written",
+        list_rounds,
+        1,
+        r,
+    );
+
+    let names: Vec<String> = (0..cancel_calls).map(|i| format!("job{i}")).collect();
+    let (mut k, mut j) = (0usize, 0usize);
+    let r = paired_ratio_stats(
+        rt,
+        cancel_rounds,
+        cancel_calls,
+        || {
+            k = (k + 1) % names.len();
+            s.ergonomic_cancel(&names[k])
+        },
+        || {
+            j = (j + 1) % names.len();
+            hand_cancel(&s.http, &s.base, &names[j])
+        },
+    );
+    emit(
+        "w3",
+        "ergonomic",
+        "hand_written",
+        cancel_rounds,
+        cancel_calls,
+        r,
+    );
+
+    let page = page_json(
+        PAGE_SIZE,
+        Some(&format!(
+            "{}&%24skiptoken=1",
+            azure_importexport_bench::list_url(&s.base, SUB)
+        )),
+    );
+    let (page_rounds, page_calls) = (get_rounds, 20);
+    let decode_generated = || async {
+        serde_json::from_slice::<azure_importexport_rest::models::ListJobsResponse>(&page)
+            .expect("page")
+    };
+    let decode_hand = || async { serde_json::from_slice::<HandPage>(&page).expect("page") };
+    let decode_legacy = || async { serde_json::from_slice::<LegacyPage>(&page).expect("page") };
+    let r = paired_ratio_stats(rt, page_rounds, page_calls, decode_generated, decode_hand);
+    emit(
+        "w4",
+        "generated",
+        "hand_written",
+        page_rounds,
+        page_calls,
+        r,
+    );
+    let r = paired_ratio_stats(rt, page_rounds, page_calls, decode_generated, decode_legacy);
+    emit("w4", "generated", "legacy", page_rounds, page_calls, r);
+
+    println!("interleaved ratios (median of per-round time ratios, sides alternating first):");
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+/// Set (with `RUST_BACKTRACE=1`) on the child process that [`backtrace_cost`] starts.
+const BACKTRACE_PROBE_ENV: &str = "AZIE_BENCH_BACKTRACE_PROBE";
+
+/// The W1 interleaved ratio again, in a child process with `RUST_BACKTRACE=1` (std
+/// reads that variable once per process): azure_core 1.1 builds an error, and so
+/// captures a backtrace when the variable is set, for the optional header it looks up
+/// on every request.
+fn backtrace_cost() {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut child = match std::process::Command::new(exe)
+        .env(BACKTRACE_PROBE_ENV, "1")
+        .env("RUST_BACKTRACE", "1")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("backtrace probe not started: {e}");
+            return;
+        }
+    };
+    // Bounded: the probe takes a few seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                eprintln!("backtrace probe timed out");
+                return;
+            }
+        }
+    }
+}
+
+fn backtrace_probe(s: &Setup) {
+    let (rounds, calls) = if quick() { (9, 50) } else { (21, 100) };
+    let ratio = paired_ratio_stats(
+        &s.runtime,
+        rounds,
+        calls,
+        || generated_get_job(&s.generated),
+        || hand_get_job(&s.http, &s.base),
+    );
+    report(serde_json::json!({
+        "kind": "paired", "workload": "w1_rust_backtrace_1", "a": "generated", "b": "hand_written",
+        "rounds": rounds, "calls_per_round": calls,
+        "ratio": ratio.median, "p25": ratio.p25, "p75": ratio.p75,
+    }));
+    println!(
+        "  w1 with RUST_BACKTRACE=1: generated / hand_written {:.3}",
+        ratio.median
+    );
+}
+
+fn main() {
+    if std::env::var_os(BACKTRACE_PROBE_ENV).is_some() {
+        let setup = Setup::new();
+        setup.check();
+        backtrace_probe(&setup);
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    let setup = Setup::new();
+    setup.check();
+    w1(&mut criterion, &setup);
+    w2(&mut criterion, &setup);
+    w3(&mut criterion, &setup);
+    w4(&mut criterion, &setup);
+    scaling(&mut criterion, &setup);
+    criterion.final_summary();
+    if !criterion_test_mode() {
+        paired(&setup);
+        backtrace_cost();
+    }
+}

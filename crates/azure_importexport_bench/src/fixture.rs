@@ -1,0 +1,151 @@
+//! What the loopback server serves: one realistic job and the listing paths.
+
+/// Subscription of the default listing: [`DEFAULT_JOBS`] jobs (see [`subscription_for`]).
+pub const SUB: &str = "00000000-0000-0000-0000-000000010000";
+/// Resource group of every job.
+pub const RG: &str = "bench-rg";
+/// The static bearer token every client sends.
+pub const TOKEN: &str = "bench-token";
+/// Jobs per list page (the service's maximum `$top`).
+pub const PAGE_SIZE: usize = 100;
+/// Jobs in the default listing (W2): 100 pages.
+pub const DEFAULT_JOBS: usize = 10_000;
+/// The largest listing the server serves (bounds every listing loop).
+pub const MAX_JOBS: usize = 1_000_000;
+/// The api-version every client sends.
+pub const API_VERSION: &str = "2021-01-01";
+
+/// The subscription whose job listing has `total` jobs: its last 12 characters are the
+/// count, e.g. `00000000-0000-0000-0000-000000001000` for 1,000 jobs.
+pub fn subscription_for(total: usize) -> String {
+    assert!(total <= MAX_JOBS, "at most {MAX_JOBS} jobs");
+    format!("00000000-0000-0000-0000-{total:012}")
+}
+
+/// The job count of a subscription made by [`subscription_for`].
+pub fn jobs_in_subscription(sub: &str) -> Option<usize> {
+    let digits = sub.strip_prefix("00000000-0000-0000-0000-")?;
+    if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|total| *total <= MAX_JOBS)
+}
+
+/// Number of pages of a listing of `total` jobs (an empty listing is one empty page).
+pub fn pages_for(total: usize) -> usize {
+    total.div_ceil(PAGE_SIZE).max(1)
+}
+
+/// `/subscriptions/{sub}/providers/Microsoft.ImportExport/jobs`
+pub fn sub_jobs_path(sub: &str) -> String {
+    format!("/subscriptions/{sub}/providers/Microsoft.ImportExport/jobs")
+}
+
+/// Path of a job of [`SUB`] in [`RG`].
+pub fn job_path(name: &str) -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}")
+}
+
+/// URL of a job, with the api-version.
+pub fn job_url(base: &str, name: &str) -> String {
+    format!("{base}{}?api-version={API_VERSION}", job_path(name))
+}
+
+/// URL of the first page of a subscription's listing, with the api-version.
+pub fn list_url(base: &str, sub: &str) -> String {
+    format!("{base}{}?api-version={API_VERSION}", sub_jobs_path(sub))
+}
+
+/// A realistic job (about 2 KB of JSON), every field known to all clients. Its state
+/// (`Transferring`) allows a cancel, which has not been requested yet.
+pub fn job_json(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "systemData": {
+            "createdBy": "someone@example.com", "createdByType": "User",
+            "createdAt": "2024-02-03T01:01:01.1075056Z",
+            "lastModifiedBy": "someone@example.com", "lastModifiedByType": "User",
+            "lastModifiedAt": "2024-02-04T02:03:01.1974346Z"
+        },
+        "id": format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}"),
+        "name": name,
+        "type": "Microsoft.ImportExport/jobs",
+        "location": "West US",
+        "tags": {"team": "storage", "cost-center": "42"},
+        "identity": {"type": "None"},
+        "properties": {
+            "storageAccountId": format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/acct"),
+            "jobType": "Import",
+            "returnAddress": {
+                "recipientName": "Pat Doe", "streetAddress1": "1 Main St", "streetAddress2": "Suite 2",
+                "city": "Redmond", "stateOrProvince": "WA", "postalCode": "98052",
+                "countryOrRegion": "USA", "phone": "4250000000", "email": "pat@example.com"
+            },
+            "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "989ffff"},
+            "shippingInformation": {
+                "recipientName": "Microsoft Azure Import/Export Service",
+                "streetAddress1": "2045 Lafayette Street", "streetAddress2": "",
+                "city": "Santa Clara", "stateOrProvince": "CA", "postalCode": "95050",
+                "countryOrRegion": "USA", "phone": "408 0000 0000", "additionalInformation": ""
+            },
+            "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "992016102507", "driveCount": 2, "shipDate": "2024-02-05"},
+            "diagnosticsPath": "waimportexport",
+            "logLevel": "Verbose",
+            "backupDriveManifest": true,
+            "state": "Transferring",
+            "cancelRequested": false,
+            "percentComplete": 37,
+            "driveList": [
+                {"driveId": "9CA995BB", "manifestFile": "\\DriveManifest.xml",
+                 "manifestHash": "109B21108597EF36D5785F08303F3638", "state": "Transferring",
+                 "copyStatus": "InProgress", "percentComplete": 40, "bytesSucceeded": 123456789,
+                 "verboseLogUri": "https://acct.blob.core.windows.net/waimportexport/verbose.xml"},
+                {"driveId": "9CA995BC", "manifestFile": "\\DriveManifest.xml",
+                 "manifestHash": "209B21108597EF36D5785F08303F3638", "state": "Received"}
+            ],
+            "provisioningState": "Succeeded",
+            "encryptionKey": {"kekType": "MicrosoftManaged"}
+        }
+    })
+}
+
+/// The same job after a cancel request (what the server answers a PATCH with).
+pub fn cancelled_job_json(name: &str) -> serde_json::Value {
+    let mut job = job_json(name);
+    job["properties"]["cancelRequested"] = serde_json::json!(true);
+    job
+}
+
+/// A list page of `jobs` copies of the job, with the given `nextLink`: exactly the bytes
+/// the server sends for such a page.
+pub fn page_json(jobs: usize, next_link: Option<&str>) -> Vec<u8> {
+    let mut out = page_prefix(jobs);
+    out.extend_from_slice(&page_suffix(next_link));
+    out
+}
+
+/// `{"value":[job,job,...]` (the page without its end).
+pub(crate) fn page_prefix(jobs: usize) -> Vec<u8> {
+    let job = serde_json::to_vec(&job_json("job1")).expect("the fixture serializes");
+    let mut out = Vec::with_capacity(16 + jobs * (job.len() + 1));
+    out.extend_from_slice(b"{\"value\":[");
+    for i in 0..jobs {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&job);
+    }
+    out.push(b']');
+    out
+}
+
+/// `,"nextLink":"..."}` or `}`.
+pub(crate) fn page_suffix(next_link: Option<&str>) -> Vec<u8> {
+    match next_link {
+        Some(link) => format!(
+            ",\"nextLink\":{}}}",
+            serde_json::Value::String(link.to_owned())
+        )
+        .into_bytes(),
+        None => b"}".to_vec(),
+    }
+}

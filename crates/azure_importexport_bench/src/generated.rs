@@ -1,0 +1,61 @@
+//! The generated client (`azure_importexport_rest`), set up for the loopback server.
+
+use crate::fixture::{PAGE_SIZE, SUB, TOKEN, pages_for};
+use azure_core::http::{ClientOptions, RetryOptions};
+use azure_importexport_rest::runtime::StaticTokenCredential;
+use azure_importexport_rest::{ImportExportClient, ImportExportClientOptions};
+use futures::TryStreamExt as _;
+use std::hint::black_box;
+use std::sync::Arc;
+
+/// The generated client for [`SUB`], endpoint `base`, static token, no retries.
+pub fn generated_client(base: &str) -> ImportExportClient {
+    generated_client_for(base, SUB)
+}
+
+/// The generated client for subscription `sub`.
+pub fn generated_client_for(base: &str, sub: &str) -> ImportExportClient {
+    ImportExportClient::new(
+        sub,
+        Arc::new(StaticTokenCredential::new(TOKEN)),
+        Some(ImportExportClientOptions {
+            endpoint: Some(base.to_owned()),
+            client_options: ClientOptions {
+                retry: RetryOptions::none(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }),
+    )
+    .expect("generated client")
+}
+
+/// W1: `jobs().get()` with full deserialization into the generated `JobResponse`.
+pub async fn generated_get_job(
+    client: &ImportExportClient,
+) -> azure_importexport_rest::models::JobResponse {
+    client
+        .jobs()
+        .get(crate::fixture::RG, "job1", None)
+        .await
+        .expect("jobs().get()")
+        .into_model()
+        .expect("JobResponse deserializes")
+}
+
+/// W2: every job of the client's subscription through the `Pager` item stream; panics
+/// past `total` jobs (the bound of the loop).
+pub async fn generated_list_all(client: &ImportExportClient, total: usize) -> usize {
+    let mut jobs = client
+        .jobs()
+        .list_by_subscription(None)
+        .expect("list_by_subscription");
+    let limit = pages_for(total) * PAGE_SIZE;
+    let mut count = 0;
+    while let Some(job) = jobs.try_next().await.expect("list page") {
+        count += 1;
+        assert!(count <= limit, "more than {limit} jobs");
+        black_box(job);
+    }
+    count
+}

@@ -1,0 +1,120 @@
+//! Measurement helpers: interleaved ratios, RSS from `/proc`, and report lines.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Prefix of the machine-readable lines the bench binaries print on stdout; each is
+/// followed by one JSON object. `cargo xtask bench` collects them.
+pub const REPORT_PREFIX: &str = "AZIE_BENCH ";
+
+/// Prints one machine-readable report line (`AZIE_BENCH {json}`).
+pub fn report(value: serde_json::Value) {
+    println!("{REPORT_PREFIX}{value}");
+}
+
+/// True when `AZIE_BENCH_QUICK` is set (by `cargo xtask bench --quick`): fewer rounds.
+pub fn quick() -> bool {
+    std::env::var_os("AZIE_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// True when criterion runs the bench binary as a test (each benchmark once: `cargo test
+/// --benches`, which passes no `--bench`, or `cargo bench -- --test`), lists its
+/// benchmarks, or profiles: the extra measurements after criterion then stay off.
+pub fn criterion_test_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    !has("--bench") || has("--test") || has("--list") || has("--profile-time")
+}
+
+/// Median of per-round time ratios `a / b`, alternating which side runs first, each
+/// round `calls_per_round` calls of each. Criterion measures one benchmark after the
+/// other, so on a shared machine a load change between them skews the ratio of their
+/// medians; interleaving short rounds cancels that drift.
+pub fn paired_ratio<A, B, FA, FB>(
+    runtime: &tokio::runtime::Runtime,
+    rounds: usize,
+    calls_per_round: usize,
+    a: FA,
+    b: FB,
+) -> f64
+where
+    FA: FnMut() -> A,
+    FB: FnMut() -> B,
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    paired_ratio_stats(runtime, rounds, calls_per_round, a, b).median
+}
+
+/// The per-round ratios of [`paired_ratio`], summarized.
+#[derive(Debug, Clone, Copy)]
+pub struct RatioStats {
+    /// Median of the per-round ratios.
+    pub median: f64,
+    /// First quartile.
+    pub p25: f64,
+    /// Third quartile.
+    pub p75: f64,
+}
+
+/// [`paired_ratio`] with the quartiles of the per-round ratios (how noisy the rounds were).
+pub fn paired_ratio_stats<A, B, FA, FB>(
+    runtime: &tokio::runtime::Runtime,
+    rounds: usize,
+    calls_per_round: usize,
+    mut a: FA,
+    mut b: FB,
+) -> RatioStats
+where
+    FA: FnMut() -> A,
+    FB: FnMut() -> B,
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    assert!(rounds > 0 && calls_per_round > 0);
+    let mut ratios = Vec::with_capacity(rounds);
+    runtime.block_on(async {
+        for round in 0..rounds {
+            let mut time_a = Duration::ZERO;
+            let mut time_b = Duration::ZERO;
+            for side_a in [round % 2 == 0, round % 2 == 1] {
+                let start = Instant::now();
+                for _ in 0..calls_per_round {
+                    if side_a {
+                        black_box(a().await);
+                    } else {
+                        black_box(b().await);
+                    }
+                }
+                if side_a {
+                    time_a += start.elapsed();
+                } else {
+                    time_b += start.elapsed();
+                }
+            }
+            ratios.push(time_a.as_secs_f64() / time_b.as_secs_f64());
+        }
+    });
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    RatioStats {
+        median: ratios[ratios.len() / 2],
+        p25: at(0.25),
+        p75: at(0.75),
+    }
+}
+
+/// A `kB` field of `/proc/self/status` (`VmRSS`, `VmHWM`, ...), in KiB.
+pub fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+        rest.trim().strip_suffix("kB")?.trim().parse().ok()
+    })
+}
+
+/// Resets the process's peak RSS (`VmHWM`) to its current RSS (Linux: writes `5` to
+/// `/proc/self/clear_refs`). False when the kernel does not allow it.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}

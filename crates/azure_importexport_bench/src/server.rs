@@ -1,0 +1,263 @@
+//! The loopback HTTP/1.1 server of the benchmarks.
+//!
+//! Routes (anything else is a 404 with an ARM error body):
+//! - `GET /subscriptions/{any}/resourceGroups/bench-rg/providers/Microsoft.ImportExport/jobs/{name}`:
+//!   the fixture job (`Transferring`, cancel not requested), for any job name.
+//! - `PATCH` on the same path with a body containing `"cancelRequested":true`: the job
+//!   with `cancelRequested: true` (a 400 otherwise).
+//! - `GET {sub_jobs_path(sub)}` for a subscription made by
+//!   [`subscription_for`](crate::subscription_for): page `i` of that listing (the first
+//!   request, then `$skiptoken=i`), 100 jobs a page, `nextLink` absolute.
+//!
+//! Every body is rendered once at start-up; a list page is written as the shared
+//! 100-job prefix plus a small per-request `nextLink` suffix, so a listing of any size
+//! costs the server no memory per page.
+
+use crate::fixture::{
+    API_VERSION, PAGE_SIZE, RG, SUB, cancelled_job_json, job_json, jobs_in_subscription,
+    page_prefix, page_suffix, pages_for, sub_jobs_path,
+};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Request heads larger than this close the connection.
+const MAX_HEAD: usize = 64 * 1024;
+/// Request bodies larger than this close the connection.
+const MAX_BODY: usize = 1024 * 1024;
+
+struct Routes {
+    base: String,
+    job: Vec<u8>,
+    cancelled: Vec<u8>,
+    /// `{"value":[` + 100 jobs + `]`.
+    full_page: Vec<u8>,
+    not_found: Vec<u8>,
+    bad_request: Vec<u8>,
+}
+
+fn head(status: &str, len: usize) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {len}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn http_response(status: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = head(status, body.len());
+    out.extend_from_slice(body);
+    out
+}
+
+/// What to write back: either one pre-rendered response, or a list page in parts.
+enum Answer<'a> {
+    Whole(&'a [u8]),
+    Page {
+        head: Vec<u8>,
+        prefix: std::borrow::Cow<'a, [u8]>,
+        suffix: Vec<u8>,
+    },
+}
+
+impl Routes {
+    fn new(base: &str) -> Self {
+        let json = |value: serde_json::Value| serde_json::to_vec(&value).expect("serializes");
+        Routes {
+            base: base.to_owned(),
+            job: http_response("200 OK", &json(job_json("job1"))),
+            cancelled: http_response("200 OK", &json(cancelled_job_json("job1"))),
+            full_page: page_prefix(PAGE_SIZE),
+            not_found: http_response(
+                "404 Not Found",
+                br#"{"error":{"code":"NotFound","message":"no route"}}"#,
+            ),
+            bad_request: http_response(
+                "400 Bad Request",
+                br#"{"error":{"code":"InvalidRequest","message":"expected {\"properties\":{\"cancelRequested\":true}}"}}"#,
+            ),
+        }
+    }
+
+    fn answer(&self, method: &str, target: &str, body: &[u8]) -> Answer<'_> {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if let Some(name) = job_name(path) {
+            if name.is_empty() || name.contains('/') {
+                return Answer::Whole(&self.not_found);
+            }
+            return match method {
+                "GET" => Answer::Whole(&self.job),
+                "PATCH" => {
+                    let compact: Vec<u8> = body
+                        .iter()
+                        .copied()
+                        .filter(|b| !b.is_ascii_whitespace())
+                        .collect();
+                    if compact
+                        .windows(22)
+                        .any(|w| w == br#""cancelRequested":true"#)
+                    {
+                        Answer::Whole(&self.cancelled)
+                    } else {
+                        Answer::Whole(&self.bad_request)
+                    }
+                }
+                _ => Answer::Whole(&self.not_found),
+            };
+        }
+        if method == "GET" {
+            if let Some(answer) = self.page(path, query) {
+                return answer;
+            }
+        }
+        Answer::Whole(&self.not_found)
+    }
+
+    fn page(&self, path: &str, query: &str) -> Option<Answer<'_>> {
+        let sub = path
+            .strip_prefix("/subscriptions/")?
+            .strip_suffix("/providers/Microsoft.ImportExport/jobs")?;
+        let total = jobs_in_subscription(sub)?;
+        let token = query.split('&').find_map(|pair| {
+            pair.strip_prefix("%24skiptoken=")
+                .or_else(|| pair.strip_prefix("$skiptoken="))
+        });
+        let page = match token {
+            None => 0,
+            Some(t) => t.parse::<usize>().ok()?,
+        };
+        let pages = pages_for(total);
+        if page >= pages {
+            return None;
+        }
+        let jobs = (total - page * PAGE_SIZE).min(PAGE_SIZE);
+        let prefix = if jobs == PAGE_SIZE {
+            std::borrow::Cow::Borrowed(self.full_page.as_slice())
+        } else {
+            std::borrow::Cow::Owned(page_prefix(jobs))
+        };
+        let next = (page + 1 < pages).then(|| {
+            format!(
+                "{}{}?api-version={API_VERSION}&%24skiptoken={}",
+                self.base,
+                sub_jobs_path(sub),
+                page + 1
+            )
+        });
+        let suffix = page_suffix(next.as_deref());
+        Some(Answer::Page {
+            head: head("200 OK", prefix.len() + suffix.len()),
+            prefix,
+            suffix,
+        })
+    }
+}
+
+/// The job name of `/subscriptions/{any}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}`
+/// (possibly empty or with more segments: the caller rejects those).
+fn job_name(path: &str) -> Option<&str> {
+    let (_sub, rest) = path.strip_prefix("/subscriptions/")?.split_once('/')?;
+    rest.strip_prefix("resourceGroups/")?
+        .strip_prefix(RG)?
+        .strip_prefix("/providers/Microsoft.ImportExport/jobs/")
+}
+
+fn find_head_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+}
+
+fn content_length(head: &str) -> usize {
+    head.lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Serves one keep-alive connection until the client closes it.
+async fn serve_connection(mut socket: TcpStream, routes: Arc<Routes>) {
+    let _ = socket.set_nodelay(true);
+    let mut buf = Vec::with_capacity(8 * 1024);
+    loop {
+        let head_end = loop {
+            if let Some(end) = find_head_end(&buf) {
+                break end;
+            }
+            if buf.len() > MAX_HEAD {
+                return;
+            }
+            match socket.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        };
+        let head_text = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let body_len = content_length(&head_text);
+        if body_len > MAX_BODY {
+            return;
+        }
+        while buf.len() < head_end + body_len {
+            match socket.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+        let mut words = head_text.split(' ');
+        let method = words.next().unwrap_or("GET");
+        let target = words.next().unwrap_or("/");
+        let written = match routes.answer(method, target, &buf[head_end..head_end + body_len]) {
+            Answer::Whole(bytes) => socket.write_all(bytes).await,
+            Answer::Page {
+                head,
+                prefix,
+                suffix,
+            } => {
+                let mut result = socket.write_all(&head).await;
+                if result.is_ok() {
+                    result = socket.write_all(&prefix).await;
+                }
+                if result.is_ok() {
+                    result = socket.write_all(&suffix).await;
+                }
+                result
+            }
+        };
+        if written.is_err() {
+            return;
+        }
+        buf.drain(..head_end + body_len);
+    }
+}
+
+/// Starts the server on its own thread and single-threaded runtime, bound to
+/// `127.0.0.1` on a free port; returns its base URL (`http://127.0.0.1:PORT`). The
+/// thread lives as long as the process.
+pub fn start_server() -> String {
+    debug_assert!(jobs_in_subscription(SUB).is_some());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("bench-server".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind 127.0.0.1");
+                let base = format!("http://{}", listener.local_addr().expect("local addr"));
+                let routes = Arc::new(Routes::new(&base));
+                tx.send(base).expect("the caller waits for the address");
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else {
+                        // Out of descriptors, say: back off instead of spinning.
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    };
+                    tokio::spawn(serve_connection(socket, routes.clone()));
+                }
+            });
+        })
+        .expect("spawn the server thread");
+    rx.recv().expect("the server reports its address")
+}
