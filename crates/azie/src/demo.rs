@@ -2,7 +2,7 @@
 //! No Azure account, no network: everything runs on 127.0.0.1.
 
 use crate::exit::CliError;
-use crate::jobs::wait_for;
+use crate::jobs::{progress_wait_options, wait_with};
 use crate::output;
 use azure_core::http::RequestContent;
 use azure_importexport::{
@@ -111,7 +111,9 @@ pub async fn run() -> Result<(), CliError> {
 
     // Let virtual time run (one day per second) while the waiter polls.
     let driver = emulator.spawn_real_time(Duration::from_millis(50), DAY.as_secs_f64());
-    let waited = wait_for(&import, JobState::Completed, Duration::from_secs(60)).await;
+    let poll = progress_wait_options(&import, Duration::from_secs(60))
+        .with_delays(Duration::from_millis(100), Duration::from_millis(500));
+    let waited = wait_with(&import, JobState::Completed, poll).await;
     driver.abort();
     let completed = waited?;
     step(

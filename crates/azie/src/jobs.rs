@@ -177,7 +177,7 @@ fn waitable_state(state: &str) -> Result<JobState, CliError> {
 }
 
 /// Wait options whose progress callback reports on stderr.
-fn progress_wait_options(job_ref: &JobRef, timeout: Duration) -> WaitOptions {
+pub fn progress_wait_options(job_ref: &JobRef, timeout: Duration) -> WaitOptions {
     let progress = Arc::new(Progress::start(&format!(
         "{}/{}",
         job_ref.resource_group(),
@@ -200,12 +200,18 @@ pub async fn wait_for(
     target: JobState,
     timeout: Duration,
 ) -> Result<Job, CliError> {
+    wait_with(job_ref, target, progress_wait_options(job_ref, timeout)).await
+}
+
+/// [`wait_for`] with explicit options (the demo polls an emulator faster than Azure).
+pub async fn wait_with(
+    job_ref: &JobRef,
+    target: JobState,
+    options: WaitOptions,
+) -> Result<Job, CliError> {
     let started = std::time::Instant::now();
     let job = job_ref
-        .wait_until(
-            WaitTarget::State(target),
-            progress_wait_options(job_ref, timeout),
-        )
+        .wait_until(WaitTarget::State(target), options)
         .await?;
     eprintln!(
         "{}/{} is {} (waited {})",
