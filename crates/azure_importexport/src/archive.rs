@@ -1,17 +1,22 @@
 //! Where a job's JSON goes before it is deleted.
 
 use crate::error::ArchiveError;
+use crate::job::Job;
 use async_trait::async_trait;
+use sha2::{Digest as _, Sha256};
+use std::time::SystemTime;
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// What [`safe_delete`](crate::JobRef::safe_delete) hands to an [`ArchiveSink`]: the
-/// job's identity and its JSON exactly as the service returned it.
+/// job's identity, the incarnation and version it is, and its JSON exactly as the
+/// service returned it.
 ///
 /// `Debug` shows the size of the JSON, not its content (it holds secrets such as
 /// carrier account numbers).
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct ArchiveRecord<'a> {
     /// Subscription id.
     pub subscription: &'a str,
@@ -19,8 +24,41 @@ pub struct ArchiveRecord<'a> {
     pub resource_group: &'a str,
     /// Job name.
     pub name: &'a str,
+    /// `systemData.createdAt`: which incarnation of the name this is (a name can be
+    /// reused after a delete). `None` where the api-version has no `systemData`.
+    pub created_at: Option<&'a str>,
+    /// `systemData.lastModifiedAt`: which version of the incarnation this is.
+    pub last_modified_at: Option<&'a str>,
     /// The job's JSON, byte for byte as received (unknown fields included).
     pub json: &'a [u8],
+}
+
+impl<'a> ArchiveRecord<'a> {
+    /// A record of `json` with no `systemData` timestamps.
+    pub fn new(
+        subscription: &'a str,
+        resource_group: &'a str,
+        name: &'a str,
+        json: &'a [u8],
+    ) -> Self {
+        ArchiveRecord {
+            subscription,
+            resource_group,
+            name,
+            created_at: None,
+            last_modified_at: None,
+            json,
+        }
+    }
+
+    /// A record of `job` as read, with its `systemData` timestamps.
+    pub fn of_job(subscription: &'a str, resource_group: &'a str, name: &'a str, job: &'a Job) -> Self {
+        ArchiveRecord {
+            created_at: job.created_at(),
+            last_modified_at: job.last_modified_at(),
+            ..Self::new(subscription, resource_group, name, job.json())
+        }
+    }
 }
 
 impl fmt::Debug for ArchiveRecord<'_> {
@@ -29,6 +67,8 @@ impl fmt::Debug for ArchiveRecord<'_> {
             .field("subscription", &self.subscription)
             .field("resource_group", &self.resource_group)
             .field("name", &self.name)
+            .field("created_at", &self.created_at)
+            .field("last_modified_at", &self.last_modified_at)
             .field("json", &format_args!("<{} bytes>", self.json.len()))
             .finish()
     }
@@ -70,10 +110,17 @@ pub trait ArchiveSink: Send + Sync + fmt::Debug {
     async fn archive(&self, record: ArchiveRecord<'_>) -> Result<String, ArchiveError>;
 }
 
-/// Writes `<root>/<subscription>/<resource group>/<job>.json` atomically: a temporary
-/// file in the same directory, fsync, rename, then fsync of the directory. A job
-/// archived again (same names) replaces the earlier file. On Unix the file is
-/// readable by its owner only (it holds secrets).
+/// A directory of job records that never loses one:
+/// `<root>/<subscription>/<resource group>/<job>/<createdAt>_<version>_<hash>.json`.
+///
+/// - Every incarnation of a name (`createdAt`) and every distinct version of it
+///   (`lastModifiedAt`, else the time it was archived) gets its own file; names sort by
+///   time. `<hash>` is the start of the SHA-256 of the bytes.
+/// - Nothing is ever overwritten: archiving bytes already archived for the same
+///   incarnation is a no-op that returns the existing file.
+/// - Writes are atomic and durable: a temporary file in the same directory, fsync,
+///   a no-clobber rename, then fsync of that directory and of every directory created
+///   on the way. On Unix the file is readable by its owner only (it holds secrets).
 ///
 /// Names that are not a single safe path segment (empty, `.`, `..`, or containing
 /// `/`, `\`, `:` or NUL) are refused, so a name cannot write outside `root`.
@@ -86,11 +133,13 @@ pub trait ArchiveSink: Send + Sync + fmt::Debug {
 /// let dir = tempfile::tempdir()?;
 /// let archive = FsArchive::new(dir.path());
 /// let json = br#"{"name":"job1","future":{"kept":true}}"#;
-/// let written = archive
-///     .archive(ArchiveRecord { subscription: "sub", resource_group: "rg", name: "job1", json })
-///     .await?;
+/// let mut record = ArchiveRecord::new("sub", "rg", "job1", json);
+/// record.created_at = Some("2026-01-01T00:00:00Z");
+/// let written = archive.archive(record).await?;
 /// assert_eq!(std::fs::read(&written)?, json);
-/// assert!(written.ends_with("job1.json"));
+/// assert!(written.contains("20260101T000000.000000000Z_"));
+/// // The same bytes again: the same file, nothing rewritten.
+/// assert_eq!(archive.archive(record).await?, written);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -109,32 +158,170 @@ impl FsArchive {
         &self.root
     }
 
-    /// The file a record goes to, or why its names cannot be used.
-    pub fn path_for(&self, record: &ArchiveRecord<'_>) -> Result<PathBuf, ArchiveError> {
-        let subscription = safe_segment("subscription id", record.subscription)?;
-        let resource_group = safe_segment("resource group", record.resource_group)?;
-        let name = safe_segment("job name", record.name)?;
+    /// The directory that holds every archived version of a job name, or why its
+    /// names cannot be used.
+    pub fn job_dir(&self, subscription: &str, resource_group: &str, name: &str) -> Result<PathBuf, ArchiveError> {
         Ok(self
             .root
-            .join(subscription)
-            .join(resource_group)
-            .join(format!("{name}.json")))
+            .join(safe_segment("subscription id", subscription)?)
+            .join(safe_segment("resource group", resource_group)?)
+            .join(safe_segment("job name", name)?))
+    }
+
+    /// The archived versions of a job name, oldest first (by incarnation, then version).
+    pub fn versions(&self, subscription: &str, resource_group: &str, name: &str) -> Result<Vec<PathBuf>, ArchiveError> {
+        let dir = self.job_dir(subscription, resource_group, name)?;
+        let mut files = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+                .collect::<Vec<_>>(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => return Err(format!("cannot list {}: {error}", dir.display()).into()),
+        };
+        files.sort();
+        Ok(files)
     }
 }
 
 #[async_trait]
 impl ArchiveSink for FsArchive {
     async fn archive(&self, record: ArchiveRecord<'_>) -> Result<String, ArchiveError> {
-        let path = self.path_for(&record)?;
+        let dir = self.job_dir(record.subscription, record.resource_group, record.name)?;
+        let naming = VersionName::of(&record);
         let json = record.json.to_vec();
-        let written = path.clone();
         // File-system calls block: keep them off the async workers.
-        tokio::task::spawn_blocking(move || write_atomically(&written, &json))
+        let written = tokio::task::spawn_blocking(move || naming.write_once(&dir, &json))
             .await
-            .map_err(|join| format!("the archive task failed: {join}"))?
-            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
-        Ok(path.display().to_string())
+            .map_err(|join| format!("the archive task failed: {join}"))??;
+        Ok(written.display().to_string())
     }
+}
+
+/// How one version's file is named: `<incarnation>_<version>_<hash>.json`.
+struct VersionName {
+    incarnation: String,
+    version: String,
+    hash: String,
+}
+
+impl VersionName {
+    fn of(record: &ArchiveRecord<'_>) -> Self {
+        let digest = Sha256::digest(record.json);
+        VersionName {
+            incarnation: record
+                .created_at
+                .map_or_else(|| UNKNOWN_INCARNATION.to_owned(), sortable_time),
+            version: record
+                .last_modified_at
+                .map_or_else(|| sortable_system_time(SystemTime::now()), sortable_time),
+            hash: hex::encode(&digest[..HASH_BYTES]),
+        }
+    }
+
+    /// Writes `json` unless this incarnation already has these bytes; returns the file.
+    fn write_once(&self, dir: &Path, json: &[u8]) -> Result<PathBuf, ArchiveError> {
+        let cannot = |what: &str, path: &Path, error: std::io::Error| -> ArchiveError {
+            format!("cannot {what} {}: {error}", path.display()).into()
+        };
+        create_dirs_durably(dir).map_err(|error| cannot("create", dir, error))?;
+        if let Some(existing) = self.existing(dir, json)? {
+            return Ok(existing);
+        }
+        let path = dir.join(format!("{}_{}_{}.json", self.incarnation, self.version, self.hash));
+        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|error| cannot("write in", dir, error))?;
+        file.write_all(json)
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(|error| cannot("write", &path, error))?;
+        if let Err(error) = file.persist_noclobber(&path) {
+            // Another writer got there first: fine if it wrote the same bytes.
+            if std::fs::read(&path).is_ok_and(|there| there == json) {
+                return Ok(path);
+            }
+            return Err(cannot("write", &path, error.error));
+        }
+        sync_dir(dir).map_err(|error| cannot("sync", dir, error))?;
+        Ok(path)
+    }
+
+    /// A file of this incarnation with the same hash and bytes, if any.
+    fn existing(&self, dir: &Path, json: &[u8]) -> Result<Option<PathBuf>, ArchiveError> {
+        let entries = std::fs::read_dir(dir).map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
+        let prefix = format!("{}_", self.incarnation);
+        let suffix = format!("_{}.json", self.hash);
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(&suffix) && std::fs::read(entry.path()).is_ok_and(|there| there == json) {
+                return Ok(Some(entry.path()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// File-name part for a record without `systemData.createdAt`.
+const UNKNOWN_INCARNATION: &str = "unknown-incarnation";
+/// Bytes of the SHA-256 kept in file names (16 hex digits).
+const HASH_BYTES: usize = 8;
+
+/// An RFC 3339 timestamp as a fixed-width UTC name that sorts by time
+/// (`20260101T000000.000000000Z`); text that does not parse is kept, made file-safe.
+fn sortable_time(timestamp: &str) -> String {
+    match azure_core::time::parse_rfc3339(timestamp) {
+        Ok(instant) => sortable_nanos(instant.unix_timestamp_nanos()),
+        Err(_) => timestamp
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+            .collect(),
+    }
+}
+
+fn sortable_system_time(time: SystemTime) -> String {
+    let nanos = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| i128::try_from(since.as_nanos()).unwrap_or(i128::MAX));
+    sortable_nanos(nanos)
+}
+
+fn sortable_nanos(nanos: i128) -> String {
+    let utc = azure_core::time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .unwrap_or(azure_core::time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+        utc.nanosecond()
+    )
+}
+
+/// Creates `dir` (below `root`) and fsyncs the parent of every directory it created,
+/// so the new entries survive a crash, not only the last one.
+fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    // Bounded by the depth of `dir`.
+    for ancestor in dir.ancestors() {
+        if ancestor.as_os_str().is_empty() || ancestor.exists() {
+            break;
+        }
+        missing.push(ancestor);
+    }
+    for created in missing.iter().rev() {
+        match std::fs::create_dir(created) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(error) => return Err(error),
+        }
+        if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
 }
 
 fn safe_segment<'a>(what: &str, value: &'a str) -> Result<&'a str, ArchiveError> {
@@ -146,18 +333,6 @@ fn safe_segment<'a>(what: &str, value: &'a str) -> Result<&'a str, ArchiveError>
         .into());
     }
     Ok(value)
-}
-
-fn write_atomically(path: &Path, json: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("the archive path has no parent directory"))?;
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(json)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|error| error.error)?;
-    sync_dir(dir)
 }
 
 /// Makes the rename itself durable.
@@ -176,12 +351,7 @@ mod tests {
     use super::*;
 
     fn record<'a>(rg: &'a str, name: &'a str) -> ArchiveRecord<'a> {
-        ArchiveRecord {
-            subscription: "sub",
-            resource_group: rg,
-            name,
-            json: b"{}",
-        }
+        ArchiveRecord::new("sub", rg, name, b"{}")
     }
 
     #[test]
@@ -194,11 +364,11 @@ mod tests {
             ("r\\g", "j"),
             ("rg", "c:x"),
         ] {
-            assert!(archive.path_for(&record(rg, name)).is_err(), "{rg} {name}");
+            assert!(archive.job_dir("sub", rg, name).is_err(), "{rg} {name}");
         }
         assert_eq!(
-            archive.path_for(&record("my.rg(1)", "job-1")).unwrap(),
-            PathBuf::from("/tmp/archive/sub/my.rg(1)/job-1.json")
+            archive.job_dir("sub", "my.rg(1)", "job-1").unwrap(),
+            PathBuf::from("/tmp/archive/sub/my.rg(1)/job-1")
         );
     }
 
@@ -210,5 +380,21 @@ mod tests {
             ..record("rg", "j")
         };
         assert!(!format!("{record:?}").contains("S3CRET"));
+    }
+
+    #[test]
+    fn times_sort_whatever_their_precision_or_offset() {
+        let names = [
+            sortable_time("2026-01-01T00:00:00Z"),
+            sortable_time("2026-01-01T00:00:00.0000001Z"),
+            sortable_time("2026-01-01T01:00:00.5+00:30"),
+            sortable_time("2026-01-01T00:59:59.9Z"),
+        ];
+        assert_eq!(names[0], "20260101T000000.000000000Z");
+        assert_eq!(names[2], "20260101T003000.500000000Z");
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, [names[0].clone(), names[1].clone(), names[2].clone(), names[3].clone()]);
+        assert_eq!(sortable_time("not a time/.."), "not-a-time-..");
     }
 }

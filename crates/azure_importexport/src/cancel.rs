@@ -2,8 +2,8 @@
 //! re-reading the job after an ambiguous failure instead of blindly repeating the PATCH.
 
 use crate::client::JobRef;
-use crate::error::{CancelError, RequestError};
-use crate::job::Job;
+use crate::error::CancelError;
+use crate::job::{Incarnation, Job};
 use crate::retry::{Failure, RetryPolicy, Transient};
 use crate::state::JobState;
 use azure_core::Bytes;
@@ -12,6 +12,14 @@ use serde::Serialize;
 
 /// The only body a cancel sends: nothing else of the job is touched.
 pub(crate) const CANCEL_BODY: &[u8] = br#"{"properties":{"cancelRequested":true}}"#;
+
+/// What a re-read of the job says about a cancel in progress.
+enum Reread {
+    /// The service shows the cancel requested.
+    Done(CancelOutcome),
+    /// Same job, still cancellable, cancel not shown: send the PATCH (again).
+    StillToDo,
+}
 
 /// Options for [`JobRef::cancel`].
 #[derive(Clone, Debug, Default)]
@@ -113,17 +121,18 @@ impl JobRef {
             .unwrap_or_else(|| self.client.retry_policy().clone());
         let budget = self.client.budget(&policy);
 
-        let job = self.fetch(&budget).await?;
-        let state_at_request = job.state();
-        if job.cancel_requested() {
-            return Ok(CancelOutcome::new(state_at_request, job, true, 0));
+        let checked = self.fetch(&budget).await?;
+        let state_at_request = checked.state();
+        if checked.cancel_requested() {
+            return Ok(CancelOutcome::new(state_at_request, checked, true, 0));
         }
-        self.check_cancellable(&job, 0)?;
+        self.check_cancellable(&checked, 0)?;
 
         let mut patches = budget.attempts(format!("PATCH (cancel) job {}", self.label()));
         let jobs = &self.client.rest().jobs();
         let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
-        // Bounded: `pause` fails once `max_attempts` PATCHes were sent.
+        // Bounded: `pause` fails once `max_attempts` PATCHes were sent, and `attempt`
+        // once the time budget is spent.
         loop {
             let sent = patches.attempt(async move {
                 let body = RequestContent::from_static(CANCEL_BODY);
@@ -145,28 +154,77 @@ impl JobRef {
                         "the PATCH was answered with success, but the reply does not show cancelRequested",
                     ),
                 },
+                Err(Failure::Final(error)) if error.is_state_refusal() => {
+                    // The job moved on between the check and the PATCH: say where it is
+                    // now (the service's refusal stands when the re-read cannot tell).
+                    let Ok(job) = self.fetch(&budget).await else {
+                        return Err(error.into());
+                    };
+                    return match self.judge(&checked, &state_at_request, job, patches.made())? {
+                        Reread::Done(outcome) => Ok(outcome),
+                        Reread::StillToDo => Err(error.into()),
+                    };
+                }
                 Err(Failure::Final(error)) => return Err(error.into()),
                 Err(Failure::Transient(failure)) => failure,
             };
             let retry = patches.pause(&failure).await;
-            if failure.ambiguous {
-                // What the service says settles whether the PATCH was applied.
-                let job = match self.fetch(&budget).await {
-                    Ok(job) => job,
-                    Err(read) => return Err(prefer_give_up(retry, read).into()),
-                };
-                if job.cancel_requested() {
-                    return Ok(CancelOutcome::new(
-                        state_at_request,
-                        job,
-                        false,
-                        patches.made(),
-                    ));
+            let retry = match retry {
+                // Not applied (throttled, not connected): nothing to resolve.
+                Err(give_up) if !failure.ambiguous => return Err(give_up.into()),
+                retry => retry,
+            };
+            // Before any retry (and after an ambiguous failure even without one): what
+            // the service shows settles whether the PATCH was applied, and proves that
+            // the job is still the one that was checked.
+            let job = match self.fetch(&budget).await {
+                Ok(job) => job,
+                Err(read) => {
+                    let error = match retry {
+                        Err(give_up) if !read.is_not_found() => give_up,
+                        _ => read,
+                    };
+                    return Err(error.with_elapsed(budget.elapsed()).into());
                 }
-                self.check_cancellable(&job, patches.made())?;
+            };
+            if let Reread::Done(outcome) =
+                self.judge(&checked, &state_at_request, job, patches.made())?
+            {
+                return Ok(outcome);
             }
-            retry?;
+            retry.map_err(|give_up| give_up.with_elapsed(budget.elapsed()))?;
         }
+    }
+
+    /// What a re-read says: done (`cancelRequested`), refused (another incarnation,
+    /// a state past `Transferring`, an identity that cannot be proven), or still to do.
+    fn judge(
+        &self,
+        checked: &Job,
+        state_at_request: &JobState,
+        job: Job,
+        patch_attempts: u32,
+    ) -> Result<Reread, CancelError> {
+        let incarnation = checked.incarnation_of(&job);
+        if incarnation == Incarnation::Other {
+            return Err(CancelError::Replaced {
+                job: self.label(),
+                created_at: job.created_at().unwrap_or_default().to_owned(),
+            });
+        }
+        if job.cancel_requested() {
+            return Ok(Reread::Done(CancelOutcome::new(
+                state_at_request.clone(),
+                job,
+                false,
+                patch_attempts,
+            )));
+        }
+        self.check_cancellable(&job, patch_attempts)?;
+        if incarnation == Incarnation::Unproven {
+            return Err(CancelError::Unproven { job: self.label() });
+        }
+        Ok(Reread::StillToDo)
     }
 
     fn check_cancellable(&self, job: &Job, patch_attempts: u32) -> Result<(), CancelError> {
@@ -180,14 +238,5 @@ impl JobRef {
                 patch_attempts,
             })
         }
-    }
-}
-
-/// When a re-read fails after the PATCHes ran out, the PATCH's give-up is the better
-/// explanation, unless the job is gone.
-fn prefer_give_up(retry: Result<(), RequestError>, read: RequestError) -> RequestError {
-    match retry {
-        Err(give_up) if !read.is_not_found() => give_up,
-        _ => read,
     }
 }

@@ -133,6 +133,7 @@ impl RequestError {
     pub fn category(&self) -> ErrorCategory {
         match self {
             RequestError::NotFound { .. } => ErrorCategory::NotFound,
+            _ if self.is_state_refusal() => ErrorCategory::RefusedByState,
             RequestError::Refused { status, .. } if (400..500).contains(status) => {
                 ErrorCategory::Refused
             }
@@ -147,7 +148,40 @@ impl RequestError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, RequestError::NotFound { .. })
     }
+
+    /// Whether the service refused because of the job's state: HTTP 409, or an ARM
+    /// code such as `JobCannotBeCancelled` / `JobCannotBeDeleted` (the job moved on
+    /// between the SDK's check and the write). Same category as the SDK's own refusals.
+    pub fn is_state_refusal(&self) -> bool {
+        match self {
+            RequestError::Refused { status, code, .. } => {
+                *status == 409
+                    || code.as_deref().is_some_and(|code| {
+                        STATE_REFUSAL_CODES
+                            .iter()
+                            .any(|known| known.eq_ignore_ascii_case(code))
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// Re-measures `elapsed` of a give-up that is reported after later requests (a
+    /// re-read that followed the last failed attempt), so the message tells real time.
+    pub(crate) fn with_elapsed(mut self, now: Duration) -> Self {
+        if let RequestError::GaveUp { elapsed, .. } = &mut self {
+            *elapsed = now;
+        }
+        self
+    }
 }
+
+/// ARM error codes with which the service refuses a write because of the job's state.
+const STATE_REFUSAL_CODES: [&str; 3] = [
+    "JobCannotBeCancelled",
+    "JobCannotBeDeleted",
+    "InvalidJobState",
+];
 
 /// Why [`JobRef::cancel`](crate::JobRef::cancel) did not request the cancel.
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +202,27 @@ pub enum CancelError {
         /// look-up already refused; more when an ambiguous failure was resolved by a re-read).
         patch_attempts: u32,
     },
+    /// The job that was checked is gone: a re-read found another job of the same name
+    /// (another `systemData.createdAt`). Nothing was sent to the new job.
+    #[error(
+        "job {job} was deleted and its name reused while the cancel was in progress (the job there now was created at {created_at}); the new job was left alone"
+    )]
+    Replaced {
+        /// `resource_group/name`.
+        job: String,
+        /// `systemData.createdAt` of the job that now has the name.
+        created_at: String,
+    },
+    /// An ambiguous PATCH was followed by a re-read that cannot be proven to show the
+    /// job that was checked (no `systemData.createdAt`, different content): no further
+    /// PATCH was sent.
+    #[error(
+        "cannot prove that job {job} is still the job that was checked (this api-version reports no systemData.createdAt and the job changed); no further PATCH was sent: look the job up and cancel again"
+    )]
+    Unproven {
+        /// `resource_group/name`.
+        job: String,
+    },
     /// Reading or patching the job failed.
     #[error(transparent)]
     Request(#[from] RequestError),
@@ -178,6 +233,8 @@ impl CancelError {
     pub fn category(&self) -> ErrorCategory {
         match self {
             CancelError::TooLate { .. } => ErrorCategory::RefusedByState,
+            CancelError::Replaced { .. } => ErrorCategory::NotFound,
+            CancelError::Unproven { .. } => ErrorCategory::Other,
             CancelError::Request(error) => error.category(),
         }
     }
@@ -212,6 +269,42 @@ pub enum DeleteError {
         #[source]
         source: ArchiveError,
     },
+    /// A DELETE may have been applied, and a re-read shows a job of that name that
+    /// cannot be proven to be the one checked (no `systemData.createdAt`, different
+    /// content): no further DELETE was sent.
+    #[error(
+        "a DELETE of job {job} may have been applied, and the job of that name now cannot be proven to be the one that was checked (this api-version reports no systemData.createdAt and its content changed); no further DELETE was sent: look the job up and delete it again if it is the one you meant"
+    )]
+    Unproven {
+        /// `resource_group/name`.
+        job: String,
+        /// DELETE requests sent.
+        delete_attempts: u32,
+    },
+    /// The job that now has the name is not the incarnation the caller meant
+    /// ([`DeleteOptions::expected_created_at`](crate::DeleteOptions::expected_created_at)):
+    /// that one was deleted and the name reused. Nothing was sent to the new job.
+    #[error(
+        "job {job} is not the job that was meant: it was created at {}; the job that was meant is gone and this one was left alone",
+        created_at.as_deref().unwrap_or("an unknown time")
+    )]
+    Replaced {
+        /// `resource_group/name`.
+        job: String,
+        /// `systemData.createdAt` of the job that now has the name.
+        created_at: Option<String>,
+    },
+    /// The job kept changing while it was being archived, so what would be deleted was
+    /// never archived; nothing was deleted.
+    #[error(
+        "job {job} changed {rounds} times while it was being archived, so nothing was deleted; try again when it is stable"
+    )]
+    KeptChanging {
+        /// `resource_group/name`.
+        job: String,
+        /// Archive rounds made.
+        rounds: u32,
+    },
     /// The DELETE succeeded, but the job is still returned by the service.
     #[error(
         "the DELETE of job {job} was accepted but the job is still there (state {state}); check again in a few minutes"
@@ -243,8 +336,11 @@ impl DeleteError {
     pub fn category(&self) -> ErrorCategory {
         match self {
             DeleteError::NotDeletable { .. } => ErrorCategory::RefusedByState,
+            DeleteError::Replaced { .. } => ErrorCategory::NotFound,
             DeleteError::Request(error) => error.category(),
             DeleteError::ArchiveFailed { .. }
+            | DeleteError::Unproven { .. }
+            | DeleteError::KeptChanging { .. }
             | DeleteError::StillPresent { .. }
             | DeleteError::Unconfirmed { .. } => ErrorCategory::Other,
         }
@@ -257,8 +353,9 @@ impl DeleteError {
 pub enum WaitError {
     /// The timeout passed.
     #[error(
-        "timed out after {elapsed:?} and {polls} poll(s) waiting for job {job} to reach {target} (last state: {}); wait longer or check the job",
-        display_state(.last_state)
+        "timed out after {elapsed:?} and {polls} poll(s) waiting for job {job} to reach {target} (last state: {}{}); wait longer or check the job",
+        display_state(.last_state),
+        last_poll_error.as_deref().map(|e| format!("; last poll failed: {e}")).unwrap_or_default()
     )]
     Timeout {
         /// `resource_group/name`.
@@ -271,6 +368,8 @@ pub enum WaitError {
         polls: u32,
         /// The last state seen, if any.
         last_state: Option<JobState>,
+        /// Why the last poll failed, when it did (an outage does not end a wait).
+        last_poll_error: Option<String>,
     },
     /// The job is in a state from which the target cannot be reached.
     #[error("job {job} is {state}, from which {target} can no longer be reached; stopped waiting")]
@@ -284,7 +383,8 @@ pub enum WaitError {
     },
     /// The job disappeared (404) while waiting.
     #[error(
-        "job {job} is gone (HTTP 404) after {elapsed:?} and {polls} poll(s) (last state: {}); it was deleted or expired",
+        "job {job} is gone ({}) after {elapsed:?} and {polls} poll(s) (last state: {}); it was deleted or expired",
+        replaced_by.as_deref().map_or_else(|| "HTTP 404".to_owned(), |created| format!("a new job created at {created} now has its name")),
         display_state(.last_state)
     )]
     Gone {
@@ -296,6 +396,9 @@ pub enum WaitError {
         polls: u32,
         /// The last state seen, if any.
         last_state: Option<JobState>,
+        /// When a job of the same name exists again, its `systemData.createdAt`: the
+        /// waited-for job was deleted and the name reused (the new job is not followed).
+        replaced_by: Option<String>,
     },
     /// A poll failed for good.
     #[error(transparent)]

@@ -117,6 +117,33 @@ impl Job {
             .as_deref()
     }
 
+    /// When this incarnation of the job was created (`systemData.createdAt`; absent in
+    /// api-versions without `systemData`). A name can be reused after a delete: this
+    /// timestamp tells the job that was checked from a new one of the same name.
+    pub fn created_at(&self) -> Option<&str> {
+        self.model.system_data.as_ref()?.created_at.as_deref()
+    }
+
+    /// When the job was last changed (`systemData.lastModifiedAt`).
+    pub fn last_modified_at(&self) -> Option<&str> {
+        self.model.system_data.as_ref()?.last_modified_at.as_deref()
+    }
+
+    /// Whether `other` is provably the same incarnation of the job as `self`.
+    ///
+    /// Both have `systemData.createdAt`: the same instant means the same incarnation.
+    /// Neither has it (older api-versions): only identical bytes count as the same,
+    /// because an archive of one is then an archive of the other. Anything else is
+    /// [`Incarnation::Unproven`].
+    pub fn incarnation_of(&self, other: &Job) -> Incarnation {
+        match (self.created_at(), other.created_at()) {
+            (Some(mine), Some(theirs)) if same_instant(mine, theirs) => Incarnation::Same,
+            (Some(_), Some(_)) => Incarnation::Other,
+            _ if self.json == other.json => Incarnation::Same,
+            _ => Incarnation::Unproven,
+        }
+    }
+
     /// The parsed model.
     pub fn model(&self) -> &JobResponse {
         &self.model
@@ -140,6 +167,26 @@ impl Job {
         redact(&mut value);
         value
     }
+}
+
+/// How a job read later relates to the job a helper checked ([`Job::incarnation_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Incarnation {
+    /// The same job (same `createdAt`, or identical bytes).
+    Same,
+    /// Another job that reuses the name: the checked one was deleted.
+    Other,
+    /// Cannot be told apart: no `systemData.createdAt` and different bytes.
+    Unproven,
+}
+
+/// Two RFC 3339 timestamps name the same instant (textually equal, or equal once parsed).
+pub(crate) fn same_instant(a: &str, b: &str) -> bool {
+    a == b
+        || matches!(
+            (azure_core::time::parse_rfc3339(a), azure_core::time::parse_rfc3339(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// Replaces secret values anywhere in `value` (iterative, so hostile nesting cannot

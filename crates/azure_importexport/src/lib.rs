@@ -82,6 +82,7 @@ mod delete;
 mod error;
 mod jitter;
 mod job;
+mod locations;
 mod retry;
 mod state;
 mod wait;
@@ -91,13 +92,15 @@ pub use azure_importexport_rest::runtime::StaticTokenCredential;
 pub use cancel::{CancelOptions, CancelOutcome};
 pub use client::{ImportExport, ImportExportOptions, JobRef};
 pub use clock::{Clock, TokioClock, VirtualClock};
-pub use delete::{CancelAndDeleteOptions, CancelAndDeleteOutcome, DeleteOptions, DeleteOutcome};
+pub use delete::{
+    CancelAndDeleteOptions, CancelAndDeleteOutcome, DeleteOptions, DeleteOutcome, SameNameJob,
+};
 pub use error::{
     ArchiveError, CancelAndDeleteError, CancelError, DeleteError, ErrorCategory, GiveUpReason,
     RequestError, WaitError,
 };
 pub use jitter::{Jitter, NoJitter, SeededJitter};
-pub use job::{Job, SECRET_FIELDS};
+pub use job::{Incarnation, Job, SECRET_FIELDS};
 pub use retry::RetryPolicy;
 pub use state::JobState;
 pub use wait::{ProgressCallback, WaitOptions, WaitProgress, WaitTarget};

@@ -147,6 +147,11 @@ impl<'a> Budget<'a> {
         self.clock.now().saturating_duration_since(self.started)
     }
 
+    /// Time left before `max_elapsed`.
+    pub(crate) fn remaining(&self) -> Duration {
+        self.policy.max_elapsed.saturating_sub(self.elapsed())
+    }
+
     /// A fresh attempt counter for one kind of request within this budget.
     pub(crate) fn attempts(&self, operation: String) -> Attempts<'_, 'a> {
         Attempts {
@@ -201,13 +206,28 @@ impl Attempts<'_, '_> {
         self.made
     }
 
-    /// Sends one attempt, bounded by the attempt timeout.
+    /// Sends one attempt, bounded by the attempt timeout and by the time left in the
+    /// budget (so a call never outlives `max_elapsed`). Nothing is sent once the budget
+    /// is spent.
     pub(crate) async fn attempt<T>(
         &mut self,
         request: impl Future<Output = azure_core::Result<T>>,
     ) -> Result<T, Failure> {
+        let remaining = self.budget.remaining();
+        if remaining.is_zero() {
+            if self.last_failure.is_empty() {
+                "the time budget was spent by earlier requests of this call"
+                    .clone_into(&mut self.last_failure);
+            }
+            return Err(Failure::Final(self.gave_up(
+                GiveUpReason::TimeBudgetExhausted {
+                    max_elapsed: self.budget.policy.max_elapsed,
+                    next_delay: Duration::ZERO,
+                },
+            )));
+        }
         self.made += 1;
-        let timeout = self.budget.policy.attempt_timeout;
+        let timeout = self.budget.policy.attempt_timeout.min(remaining);
         match tokio::time::timeout(timeout, request).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(self.classify(error)),
@@ -298,6 +318,13 @@ impl Attempts<'_, '_> {
                     });
                 };
                 let status = u16::from(service.status);
+                if (200..300).contains(&status) {
+                    // A success status the spec does not list (202, 204): the write may
+                    // have been applied, so only a re-read can tell.
+                    return Failure::Transient(Transient::unconfirmed(format!(
+                        "HTTP {status}, a success status the API does not document for this operation (unconfirmed)"
+                    )));
+                }
                 let transient = matches!(status, 408 | 429 | 500 | 502 | 503 | 504);
                 if transient {
                     let code = service

@@ -2,8 +2,8 @@
 //! required timeout (after smithy's waiters and kube-rs's composable conditions).
 
 use crate::client::JobRef;
-use crate::error::{GiveUpReason, RequestError, WaitError};
-use crate::job::Job;
+use crate::error::{RequestError, WaitError};
+use crate::job::{Incarnation, Job};
 use crate::retry::{Budget, RetryPolicy};
 use crate::state::JobState;
 use std::fmt;
@@ -161,8 +161,9 @@ pub struct WaitOptions {
     /// How long to wait in total.
     pub timeout: Duration,
     /// Delay after the first poll; later delays double up to `max_delay`. Each delay
-    /// is drawn from `[min_delay, current]` (jitter) and clipped to the time left, so
-    /// the last poll happens at the deadline.
+    /// is drawn from `[min_delay, current]` (jitter); when it would reach the deadline,
+    /// the waiter sleeps until the deadline and times out (a poll there would have no
+    /// time left to run).
     pub min_delay: Duration,
     /// Longest delay between polls.
     pub max_delay: Duration,
@@ -275,19 +276,38 @@ impl JobRef {
         let elapsed = || clock.now().saturating_duration_since(started);
         let mut polls = 0u32;
         let mut last_state: Option<JobState> = None;
+        let mut last_poll_error: Option<String>;
+        // The first job seen: a later poll that shows another incarnation means the
+        // waited-for job was deleted and its name reused.
+        let mut first_seen: Option<Job> = None;
 
         // Bounded: every pass sleeps at least MIN_POLL_DELAY (or up to the deadline),
         // and the pass at or after the deadline returns.
         loop {
             let time_left = options.timeout.saturating_sub(elapsed());
+            // The poll's budget (its retries and the request in flight) ends at the
+            // waiter's deadline.
             let poll_policy = policy
                 .clone()
                 .with_max_elapsed(policy.max_elapsed.min(time_left));
-            let clipped = poll_policy.max_elapsed < policy.max_elapsed;
             polls = polls.saturating_add(1);
             let budget = Budget::start(&poll_policy, clock, self.client.jitter());
             match self.fetch(&budget).await {
                 Ok(job) => {
+                    last_poll_error = None;
+                    if let Some(replaced_by) = first_seen
+                        .as_ref()
+                        .filter(|first| first.incarnation_of(&job) == Incarnation::Other)
+                        .and(job.created_at())
+                    {
+                        return Err(WaitError::Gone {
+                            job: self.label(),
+                            elapsed: elapsed(),
+                            polls,
+                            last_state,
+                            replaced_by: Some(replaced_by.to_owned()),
+                        });
+                    }
                     let state = job.state();
                     if last_state.as_ref() != Some(&state) {
                         if let Some(callback) = &options.on_progress {
@@ -311,6 +331,7 @@ impl JobRef {
                             state,
                         });
                     }
+                    first_seen.get_or_insert(job);
                 }
                 Err(error) if error.is_not_found() => {
                     return Err(WaitError::Gone {
@@ -318,31 +339,37 @@ impl JobRef {
                         elapsed: elapsed(),
                         polls,
                         last_state,
+                        replaced_by: None,
                     });
                 }
-                // The poll ran out of the waiter's time: that is the waiter's timeout.
-                Err(RequestError::GaveUp {
-                    reason: GiveUpReason::TimeBudgetExhausted { .. },
-                    ..
-                }) if clipped => {}
+                // An outage (retries spent, an unreadable reply) does not end a wait:
+                // poll again within the deadline.
+                Err(error @ (RequestError::GaveUp { .. } | RequestError::InvalidResponse { .. })) => {
+                    tracing::debug!(job = %self.label(), %error, "poll failed; waiting on");
+                    last_poll_error = Some(error.to_string());
+                }
+                // A final answer (400, 401, 403, a configuration error) will not change.
                 Err(error) => return Err(error.into()),
             }
 
-            let elapsed_now = elapsed();
-            if elapsed_now >= options.timeout {
-                return Err(WaitError::Timeout {
-                    job: self.label(),
-                    target: target.to_string(),
-                    elapsed: elapsed_now,
-                    polls,
-                    last_state,
-                });
-            }
             let ceiling = min_delay
                 .saturating_mul(1u32 << polls.saturating_sub(1).min(31))
                 .min(max_delay);
             let delay = min_delay.saturating_add(self.client.jitter().sample(ceiling - min_delay));
-            clock.sleep(delay.min(options.timeout - elapsed_now)).await;
+            let time_left = options.timeout.saturating_sub(elapsed());
+            // A poll at the deadline would have no time left to run: stop there instead.
+            if delay >= time_left {
+                clock.sleep(time_left).await;
+                return Err(WaitError::Timeout {
+                    job: self.label(),
+                    target: target.to_string(),
+                    elapsed: elapsed(),
+                    polls,
+                    last_state,
+                    last_poll_error,
+                });
+            }
+            clock.sleep(delay).await;
         }
     }
 }

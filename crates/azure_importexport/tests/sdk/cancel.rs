@@ -192,7 +192,7 @@ async fn ambiguous_failure_not_applied_is_retried_after_backoff() {
 }
 
 #[tokio::test]
-async fn retry_after_seconds_is_honoured_and_throttling_needs_no_re_read() {
+async fn retry_after_seconds_is_honoured_and_the_job_is_re_read_before_the_retry() {
     let env = env().await;
     env.on_job("GET", ok_job("Creating", false)).await;
     env.on_job(
@@ -208,7 +208,8 @@ async fn retry_after_seconds_is_honoured_and_throttling_needs_no_re_read() {
 
     assert_eq!(outcome.patch_attempts, 2);
     assert_eq!(env.clock.sleeps(), vec![secs(7)]);
-    assert_eq!(env.count(Method::GET).await, 1, "a 429 was not applied");
+    // Not applied, but the name may have been reused during the pause: re-read first.
+    assert_eq!(env.count(Method::GET).await, 2);
 }
 
 #[tokio::test]
@@ -344,11 +345,7 @@ async fn service_refusal_is_final() {
     env.on_job("GET", ok_job("Shipping", false)).await;
     env.on_job(
         "PATCH",
-        arm_error(
-            409,
-            "JobCannotBeCancelled",
-            "The job can only be cancelled while Creating",
-        ),
+        arm_error(400, "InvalidRequest", "The request is not valid"),
     )
     .await;
 
@@ -358,11 +355,74 @@ async fn service_refusal_is_final() {
     assert_eq!(error.category(), ErrorCategory::Refused);
     let message = error.to_string();
     assert!(
-        message.contains("409") && message.contains("JobCannotBeCancelled"),
+        message.contains("400") && message.contains("InvalidRequest"),
         "{message}"
     );
     assert!(message.contains("not retried"), "{message}");
     assert!(env.clock.sleeps().is_empty());
+}
+
+/// Issue 10 item 4: the service's own state refusal is `RefusedByState` (exit 3), and
+/// the re-read reports the state the job is in now.
+#[tokio::test]
+async fn issue10_patch_409_job_cannot_be_cancelled_is_refused_by_state() {
+    let env = env().await;
+    env.on_job("GET", seq(vec![ok_job("Transferring", false), ok_job("Packaging", false)]))
+        .await;
+    env.on_job(
+        "PATCH",
+        arm_error(409, "JobCannotBeCancelled", "The job can no longer be cancelled"),
+    )
+    .await;
+
+    let error = cancel(&env).await.unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::RefusedByState);
+    match &error {
+        CancelError::TooLate { state, patch_attempts, .. } => {
+            assert_eq!(state, &JobState::Packaging);
+            assert_eq!(*patch_attempts, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(env.count(Method::PATCH).await, 1);
+}
+
+/// Issue 10 item 4, when the re-read still shows a cancellable job: the service's 409
+/// stands, still in the `RefusedByState` category.
+#[tokio::test]
+async fn issue10_patch_409_on_a_job_that_looks_cancellable_keeps_the_service_answer() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Creating", false)).await;
+    env.on_job(
+        "PATCH",
+        arm_error(409, "JobCannotBeCancelled", "Only before shipping"),
+    )
+    .await;
+
+    let error = cancel(&env).await.unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::RefusedByState);
+    assert!(error.to_string().contains("JobCannotBeCancelled"), "{error}");
+    assert_eq!(env.count(Method::PATCH).await, 1);
+}
+
+/// Issue 10 item 3: a PATCH answered 202 or 204 (applied, no body) is unconfirmed, not
+/// a refusal: the re-read's `cancelRequested` decides.
+#[tokio::test]
+async fn issue10_patch_answered_202_or_204_is_settled_by_a_re_read() {
+    for status in [202, 204] {
+        let env = env().await;
+        env.on_job("GET", seq(vec![ok_job("Shipping", false), ok_job("Shipping", true)]))
+            .await;
+        env.on_job("PATCH", ResponseTemplate::new(status)).await;
+
+        let outcome = cancel(&env).await.unwrap();
+
+        assert!(outcome.job.cancel_requested(), "{status}");
+        assert_eq!(outcome.patch_attempts, 1, "{status}");
+        assert_eq!(env.count(Method::PATCH).await, 1, "{status}");
+    }
 }
 
 #[tokio::test]

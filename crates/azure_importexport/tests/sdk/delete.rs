@@ -94,6 +94,7 @@ async fn job_json_is_archived_byte_for_byte() {
         "GET",
         seq(vec![
             ResponseTemplate::new(200).set_body_string(exact.clone()),
+            ResponseTemplate::new(200).set_body_string(exact.clone()),
             not_found(),
         ]),
     )
@@ -107,13 +108,15 @@ async fn job_json_is_archived_byte_for_byte() {
         .await
         .unwrap();
 
-    let expected_path = dir.path().join(SUB).join(RG).join(format!("{JOB}.json"));
-    assert_eq!(outcome.archived_to.as_deref(), expected_path.to_str());
-    assert_eq!(std::fs::read(&expected_path).unwrap(), exact.as_bytes());
+    let job_dir = dir.path().join(SUB).join(RG).join(JOB);
+    let archived = std::path::PathBuf::from(outcome.archived_to.unwrap());
+    assert_eq!(archived.parent(), Some(job_dir.as_path()));
+    // No systemData in this reply: the incarnation is unknown, the name still sorts.
+    let file_name = archived.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(file_name.starts_with("unknown-incarnation_"), "{file_name}");
+    assert_eq!(std::fs::read(&archived).unwrap(), exact.as_bytes());
     // Only the archive is left in the directory (the temporary file was renamed).
-    let entries: Vec<_> = std::fs::read_dir(expected_path.parent().unwrap())
-        .unwrap()
-        .collect();
+    let entries: Vec<_> = std::fs::read_dir(&job_dir).unwrap().collect();
     assert_eq!(entries.len(), 1);
 }
 
@@ -134,7 +137,7 @@ async fn custom_sink_gets_the_exact_json_and_identity() {
 
     let options = DeleteOptions {
         archive: Some(sink.clone()),
-        retry: None,
+        ..DeleteOptions::default()
     };
     let outcome = env.job().safe_delete(options).await.unwrap();
 
@@ -198,11 +201,7 @@ async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
     let env = env().await;
     env.on_job("GET", seq(vec![ok_job("Completed", false), not_found()]))
         .await;
-    env.on_job(
-        "DELETE",
-        seq(vec![arm_error(500, "InternalError", "oops"), not_found()]),
-    )
-    .await;
+    env.on_job("DELETE", arm_error(500, "InternalError", "oops")).await;
 
     let outcome = env
         .job()
@@ -211,24 +210,27 @@ async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
         .unwrap();
 
     assert!(outcome.deleted_by_earlier_attempt);
-    assert_eq!(outcome.delete_attempts, 2);
-    assert_eq!(env.count(Method::DELETE).await, 2);
+    assert!(!outcome.removed_by_another_actor);
+    // The re-read settled it: no second DELETE.
+    assert_eq!(outcome.delete_attempts, 1);
+    assert_eq!(env.count(Method::DELETE).await, 1);
     assert_eq!(env.clock.sleeps(), vec![millis(100)]);
 }
 
 #[tokio::test]
-async fn delete_404_without_an_earlier_attempt_is_not_found() {
+async fn delete_404_without_an_earlier_attempt_means_someone_else_removed_it() {
     let env = env().await;
     env.on_job("GET", ok_job("Completed", false)).await;
     env.on_job("DELETE", not_found()).await;
 
-    let error = env
+    let outcome = env
         .job()
         .safe_delete(DeleteOptions::default())
         .await
-        .unwrap_err();
+        .unwrap();
 
-    assert_eq!(error.category(), ErrorCategory::NotFound);
+    assert!(outcome.removed_by_another_actor);
+    assert!(!outcome.deleted_by_earlier_attempt);
     assert_eq!(env.count(Method::DELETE).await, 1);
 }
 
@@ -236,7 +238,7 @@ async fn delete_404_without_an_earlier_attempt_is_not_found() {
 async fn delete_refusal_is_final() {
     let env = env().await;
     env.on_job("GET", ok_job("Completed", false)).await;
-    env.on_job("DELETE", arm_error(409, "Conflict", "job is locked"))
+    env.on_job("DELETE", arm_error(400, "InvalidRequest", "bad request"))
         .await;
 
     let error = env
@@ -246,6 +248,33 @@ async fn delete_refusal_is_final() {
         .unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::Refused);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+}
+
+/// Issue 10 item 4: `409 JobCannotBeDeleted` (the job moved on between the check and
+/// the DELETE) is `RefusedByState`, reported with the state the job is in now.
+#[tokio::test]
+async fn issue10_delete_409_job_cannot_be_deleted_is_refused_by_state() {
+    let env = env().await;
+    env.on_job("GET", seq(vec![ok_job("Creating", false), ok_job("Shipping", false)]))
+        .await;
+    env.on_job(
+        "DELETE",
+        arm_error(409, "JobCannotBeDeleted", "Only Creating or Completed jobs"),
+    )
+    .await;
+
+    let error = env
+        .job()
+        .safe_delete(DeleteOptions::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::RefusedByState);
+    match &error {
+        DeleteError::NotDeletable { state, .. } => assert_eq!(state, &JobState::Shipping),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(env.count(Method::DELETE).await, 1);
 }
 

@@ -1,0 +1,95 @@
+//! Helpers shared by the integration tests: the real `azie` binary against an emulator
+//! running in the test process.
+
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use azure_importexport_emulator::Emulator;
+use serde_json::{Value, json};
+use std::process::{Output, Stdio};
+
+pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
+pub const RG: &str = "rg1";
+pub const TOKEN: &str = "cli-test-token-5f2c9a";
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs azie with the emulator as endpoint (unless `args` override it) and stdin closed.
+pub async fn azie(emulator: Option<&Emulator>, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_azie"));
+    command
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env_remove("AZURE_IMPORTEXPORT_ENDPOINT")
+        .env_remove("RUST_LOG")
+        .env("AZURE_IMPORTEXPORT_TOKEN", TOKEN)
+        .stdin(Stdio::null());
+    if let Some(emulator) = emulator {
+        command.args(["--endpoint", &emulator.uri(), "--subscription", SUB]);
+    }
+    command.args(args);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let output: Output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn job_body(kind: &str) -> Value {
+    let mut properties = json!({
+        "storageAccountId": "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa",
+        "jobType": kind,
+        "returnShipping": { "carrierName": "FedEx", "carrierAccountNumber": "carrier-secret-991" },
+        "returnAddress": { "recipientName": "R", "streetAddress1": "S", "city": "C", "postalCode": "1",
+                           "countryOrRegion": "USA", "phone": "1", "email": "a@b.c" }
+    });
+    if kind == "Import" {
+        properties["driveList"] =
+            json!([{ "driveId": "DRIVE1", "bitLockerKey": "bitlocker-secret-42" }]);
+    } else {
+        properties["export"] = json!({ "blobList": { "blobPathPrefix": ["/x/"] } });
+    }
+    json!({ "location": "West US", "properties": properties })
+}
+
+/// An emulator holding jobs `(name, state)`, seeded through its test API (not the CLI).
+pub async fn emulator_with(jobs: &[(&str, &str)]) -> Emulator {
+    let emulator = Emulator::start().await;
+    for (name, state) in jobs {
+        let mut body = job_body("Import");
+        body["id"] = json!(format!(
+            "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}"
+        ));
+        body["name"] = json!(name);
+        body["type"] = json!("Microsoft.ImportExport/jobs");
+        body["properties"]["state"] = json!("Creating");
+        body["properties"]["cancelRequested"] = json!(false);
+        emulator.insert_job(SUB, RG, name, body);
+        emulator.set_job_state(SUB, RG, name, state).unwrap();
+    }
+    emulator
+}
+
+pub fn count(emulator: &Emulator, method: &str) -> usize {
+    emulator
+        .journal()
+        .iter()
+        .filter(|e| e.method == method)
+        .count()
+}
