@@ -49,6 +49,8 @@ pub enum Fault {
     },
     /// Perform the operation for real (state may change) but answer `status` with an ARM
     /// error body: an ambiguous failure, as when a gateway times out after the service acted.
+    /// A 2xx `status` (e.g. 202, 204) is answered with an empty body: applied, and
+    /// answered with a success the API does not document.
     StatusAfterApply {
         /// HTTP status to answer.
         status: u16,
@@ -128,4 +130,8 @@ pub struct JournalEntry {
     pub body: Option<serde_json::Value>,
     /// For job requests: the job's state before the request (`None` if the job did not exist).
     pub state_before: Option<String>,
+    /// For job requests: the `systemData.createdAt` of the job before the request, i.e.
+    /// which incarnation of the name the request reached (`None` if the job did not
+    /// exist or has no `systemData`).
+    pub created_at_before: Option<String>,
 }

@@ -406,11 +406,12 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> ResponseTemplate {
     let request_id = format!("00000000-0000-4000-8000-{:012x}", state.requests);
     let fault = state.take_fault(kind);
     let fault_injected = fault.is_some();
-    let state_before = route
+    let job_before = route
         .as_ref()
         .and_then(Route::job)
-        .and_then(|(s, g, n)| state.jobs.get(&job_key(s, g, n)))
-        .and_then(|j| j.state().map(str::to_owned));
+        .and_then(|(s, g, n)| state.jobs.get(&job_key(s, g, n)));
+    let state_before = job_before.and_then(|j| j.state().map(str::to_owned));
+    let created_at_before = job_before.and_then(|j| j.created_at().map(str::to_owned));
 
     let (template, status, applied) = match fault {
         Some(Fault::Status {
@@ -453,6 +454,11 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> ResponseTemplate {
             };
             (template(status).set_body_raw(body, &mime), status, false)
         }
+        Some(Fault::StatusAfterApply { status }) if (200..300).contains(&status) => {
+            let outcome = process(shared, &mut state, &incoming, route.as_ref(), kind);
+            let t = template(status).insert_header("x-ms-request-id", request_id.clone());
+            (t, status, outcome.applied)
+        }
         Some(Fault::StatusAfterApply { status }) => {
             let outcome = process(shared, &mut state, &incoming, route.as_ref(), kind);
             let t = Reply::error(
@@ -494,6 +500,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> ResponseTemplate {
         applied,
         body: incoming.body_json(),
         state_before,
+        created_at_before,
     };
     state.record(entry);
     template
@@ -845,7 +852,7 @@ impl Ops<'_, '_> {
             .as_ref()
             .and_then(|j| j.body.pointer("/systemData/createdAt"))
             .and_then(Value::as_str)
-            .map_or_else(|| timestamp(now), str::to_owned);
+            .map_or_else(|| self.state.unique_timestamp(), str::to_owned);
         let cancel_at = existing.as_ref().and_then(|j| j.cancel_at);
 
         let mut properties = props.clone();
@@ -891,7 +898,7 @@ impl Ops<'_, '_> {
                 "createdAt": created_at,
                 "lastModifiedBy": "emulator",
                 "lastModifiedByType": "Application",
-                "lastModifiedAt": timestamp(now),
+                "lastModifiedAt": if existing.is_some() { timestamp(now) } else { created_at.clone() },
             }),
         );
         job.insert("properties".into(), Value::Object(properties));

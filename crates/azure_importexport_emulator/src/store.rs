@@ -98,6 +98,11 @@ impl JobRecord {
         }
     }
 
+    /// `systemData.createdAt`: which incarnation of the name this is.
+    pub fn created_at(&self) -> Option<&str> {
+        self.body.pointer("/systemData/createdAt")?.as_str()
+    }
+
     /// Update `systemData.lastModifiedAt`.
     pub fn touch(&mut self, now: Duration) {
         if let Some(sd) = self
@@ -213,9 +218,19 @@ pub(crate) struct State {
     pub faults: Vec<FaultRule>,
     pub journal: VecDeque<JournalEntry>,
     pub requests: u64,
+    /// Jobs created through the API so far: makes every `createdAt` unique, as ARM's
+    /// sub-second timestamps are, so a re-created name is another incarnation even
+    /// within one virtual instant.
+    pub creations: u64,
 }
 
 impl State {
+    /// Now, plus 100 ns per job created before: a `createdAt` no other job shares.
+    pub fn unique_timestamp(&mut self) -> String {
+        self.creations += 1;
+        timestamp(self.now.saturating_add(Duration::from_nanos(100 * self.creations)))
+    }
+
     /// Insert or replace a job, keeping the sequence number of a replaced one.
     pub fn put_job(&mut self, key: JobKey, mut job: JobRecord) {
         job.seq = match self.jobs.get(&key) {
