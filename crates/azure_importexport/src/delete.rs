@@ -351,8 +351,21 @@ impl DeleteRun<'_> {
             self.delete_attempts = deletes.made();
             let failure = match sent {
                 Ok(()) => return Ok(None),
+                Err(Failure::Final(error)) if error.is_not_found() && ambiguous_before => {
+                    return Ok(Some(self.outcome(Gone::ByEarlierAttempt, None)));
+                }
                 Err(Failure::Final(error)) if error.is_not_found() => {
-                    return Ok(Some(self.outcome(gone_before(ambiguous_before), None)));
+                    // Nothing of this call can have removed it: believe the 404 only if a
+                    // read agrees.
+                    return match job_ref.fetch(budget).await {
+                        Err(read) if read.is_not_found() => {
+                            Ok(Some(self.outcome(Gone::ByAnotherActor, None)))
+                        }
+                        Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => {
+                            Ok(Some(self.outcome(Gone::ByAnotherActor, Some(&now))))
+                        }
+                        _ => Err(error.into()),
+                    };
                 }
                 Err(Failure::Final(error)) if error.is_state_refusal() => {
                     // The job moved on between the check and the DELETE: say where it is now.

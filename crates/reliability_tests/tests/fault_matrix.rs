@@ -760,8 +760,24 @@ fn expect(fault: Fault, op: Op, variant: Variant) -> Expect {
         Class::Transient => match (variant, op) {
             // A waiter polls until Completed: the faulted first poll is retried twice.
             (Variant::Twice, Op::WaitUntil) => at_least("ok", 3),
-            // The lost reply of an applied PATCH is resolved by re-reading the job.
-            (_, Op::Cancel) if fault.applies_request() => exactly("ok", 1),
+            // An outage does not end a wait: it polls on until its deadline.
+            (Variant::Persistent, Op::WaitUntil) => at_least("timeout", max + 1),
+            // The lost reply of an applied write is resolved by re-reading the job.
+            (_, Op::Cancel | Op::SafeDelete) if fault.applies_request() => exactly("ok", 1),
+            // A refused connection is not applied, but the job is re-read before the
+            // retry (its name may be reused meanwhile), and the re-read meets the
+            // closed port too: it takes one of the two refusals (cancel), or both
+            // (safe_delete, whose re-read after archiving comes before any DELETE).
+            (Variant::Twice, Op::Cancel) if fault == Fault::ConnectionRefused => exactly("ok", 2),
+            (Variant::Twice, Op::SafeDelete) if fault == Fault::ConnectionRefused => {
+                exactly("ok", 1)
+            }
+            (Variant::Persistent, Op::Cancel) if fault == Fault::ConnectionRefused => {
+                exactly("gave-up", 1)
+            }
+            (Variant::Persistent, Op::SafeDelete) if fault == Fault::ConnectionRefused => {
+                exactly("gave-up", 0)
+            }
             (Variant::Twice, _) => exactly("ok", 3),
             (Variant::Persistent, _) => exactly("gave-up", max),
         },
@@ -779,6 +795,13 @@ fn expect(fault: Fault, op: Op, variant: Variant) -> Expect {
                         return match variant {
                             Variant::Twice => exactly("ok", 3),
                             Variant::Persistent => exactly("gave-up", max),
+                        };
+                    }
+                    // An unreadable reply (a proxy's page) does not end a wait either.
+                    Op::WaitUntil => {
+                        return match variant {
+                            Variant::Twice => at_least("ok", 3),
+                            Variant::Persistent => at_least("timeout", max + 1),
                         };
                     }
                     _ => "invalid-response".into(),
@@ -805,7 +828,7 @@ fn expect(fault: Fault, op: Op, variant: Variant) -> Expect {
 /// A `200` to the cancel PATCH whose body does not show `cancelRequested`: unconfirmed,
 /// so it is handled like an ambiguous failure (re-read, then retried with backoff).
 fn is_unconfirmed_cancel(fault: Fault, op: Op) -> bool {
-    op == Op::Cancel && matches!(fault, Fault::InvalidJson | Fault::EmptyBody)
+    matches!(op, Op::Cancel | Op::WaitUntil) && matches!(fault, Fault::InvalidJson | Fault::EmptyBody)
 }
 
 /// Cell checks beyond outcome and attempts.

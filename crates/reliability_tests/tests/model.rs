@@ -16,13 +16,10 @@
 //!    fault) always changed the job. After an *ambiguous* failure (5xx, 408, timeout, I/O:
 //!    the PATCH may have been applied) the SDK re-reads the job before any further PATCH,
 //!    so even a fault that applied the PATCH and then failed the reply
-//!    (`Fault::StatusAfterApply`, `Fault::Delay`) never leads to a second PATCH. No
-//!    exception is needed for "fault-injected ambiguous retries": the only way a cancel
-//!    PATCH can reach a job past `Transferring` is the job moving on *during* the call
-//!    while the SDK waits out a 429 (a throttled request was not processed, so it is sent
-//!    again without a re-read); the service then refuses it with 409, final. That window
-//!    needs a moving clock and is pinned by
-//!    `retry_budget.rs::a_throttled_cancel_can_meet_packaging_and_the_409_is_final`.
+//!    (`Fault::StatusAfterApply`, `Fault::Delay`) never leads to a second PATCH. The job
+//!    is re-read before *every* retry, a 429 included, so a job that moved on during
+//!    the pause gets no PATCH at all
+//!    (`retry_budget.rs::a_throttled_cancel_that_meets_packaging_is_refused_by_the_re_read`).
 //! 3. **Budget**: no call sent more than `max_attempts` PATCHes or DELETEs.
 //! 4. **Outcomes match the service**: a successful cancel returns a job with
 //!    `cancelRequested: true` and the emulator has it; `TooLate` / `NotDeletable` name the
@@ -213,8 +210,14 @@ fn job_name(entry: &JournalEntry) -> &str {
     entry.path.rsplit('/').next().unwrap_or_default()
 }
 
-fn archive_path(root: &Path, name: &str) -> std::path::PathBuf {
-    root.join(SUB).join(RG).join(format!("{name}.json"))
+/// Every archived version of `name`, parsed.
+fn archived_versions(root: &Path, name: &str) -> Vec<Value> {
+    FsArchive::new(root)
+        .versions(SUB, RG, name)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|path| serde_json::from_slice(&std::fs::read(path).ok()?).ok())
+        .collect()
 }
 
 struct World {
@@ -438,12 +441,10 @@ async fn run_step(world: &mut World, step: &Step) -> Result<(), TestCaseError> {
         }
         if deleted_by_request.iter().any(|d| d == name) {
             world.deletes += 1;
-            let archived = std::fs::read(archive_path(world.archive.path(), name))
-                .ok()
-                .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+            let archived = archived_versions(world.archive.path(), name);
             ensure!(
-                archived.as_ref() == Some(job),
-                "{name} was deleted but its archive is {archived:?}, the job was {job}"
+                archived.contains(job),
+                "{name} was deleted but no archived version is the job as it was: {archived:?}, the job was {job}"
             );
         } else {
             ensure!(
