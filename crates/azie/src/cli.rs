@@ -84,6 +84,7 @@ pub enum Command {
         speed: Duration,
     },
     /// The full job lifecycle against an embedded emulator: no account, no network.
+    /// With `-o json` the narration goes to stderr and stdout is one JSON summary.
     Demo,
 }
 
@@ -173,10 +174,14 @@ pub enum LocationsCommand {
     },
 }
 
-/// Resource names: no `/`, whitespace, control characters, `?` or `#`, 1..=90 chars.
+/// Resource names: no `/`, whitespace, control characters, `?` or `#`, 1..=90 chars,
+/// and not `.` or `..` (a URL path segment that would climb out of the resource's path).
 fn parse_name(value: &str) -> Result<String, String> {
     if value.is_empty() || value.len() > 90 {
         return Err("must be 1 to 90 characters".into());
+    }
+    if matches!(value, "." | "..") {
+        return Err(format!("`{value}` is not a resource name"));
     }
     if let Some(bad) = value
         .chars()
@@ -213,7 +218,8 @@ mod tests {
     #[test]
     fn names_reject_path_characters() {
         assert!(parse_name("my-rg_1").is_ok());
-        for bad in ["", "a/b", "a b", "a?b", "a#b", "a%2F", "tab\t"] {
+        assert!(parse_name("a.b").is_ok() && parse_name("...").is_ok());
+        for bad in ["", ".", "..", "a/b", "a b", "a?b", "a#b", "a%2F", "tab\t"] {
             assert!(parse_name(bad).is_err(), "{bad:?}");
         }
     }

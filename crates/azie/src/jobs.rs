@@ -6,8 +6,8 @@ use crate::exit::CliError;
 use crate::output::{self, Table};
 use crate::progress::{Progress, format_elapsed};
 use azure_importexport::{
-    CancelAndDeleteOptions, CancelOptions, DeleteOptions, FsArchive, Job, JobRef, JobState,
-    WaitOptions, WaitTarget,
+    CancelAndDeleteOptions, CancelOptions, CancelOutcome, DeleteOptions, FsArchive, Job, JobRef,
+    JobState, WaitError, WaitOptions, WaitTarget,
 };
 use serde_json::{Value, json};
 use std::io::{BufRead, IsTerminal, Write};
@@ -138,26 +138,56 @@ async fn cancel(
         );
     }
     let mut value = serde_json::to_value(&outcome)?;
-    if wait {
-        let job = wait_for(job_ref, JobState::Completed, timeout).await?;
-        value["finalState"] = json!(job.state().as_str());
+    if !wait {
+        return print_cancel(global.output, job_ref, &outcome, &value, None);
     }
-    match global.output {
-        OutputFormat::Json => output::print_json(&value)?,
-        OutputFormat::Table => {
-            let mut table = Table::new(&[
-                "JOB",
-                "STATE AT REQUEST",
-                "DATA MAY STILL TRANSFER",
-                "PATCH ATTEMPTS",
-            ]);
-            table.row(vec![
-                format!("{}/{}", job_ref.resource_group(), job_ref.name()),
-                outcome.state_at_request.to_string(),
-                outcome.data_may_still_transfer.to_string(),
-                outcome.patch_attempts.to_string(),
-            ]);
-            table.print()?;
+    // The cancel is done whatever the wait does, so its outcome is printed before a failed
+    // wait is reported: a script can tell "cancelled, not Completed yet" from "gave up".
+    let waited = wait_typed(
+        job_ref,
+        JobState::Completed,
+        progress_wait_options(job_ref, timeout),
+    )
+    .await;
+    value["finalState"] = json!(waited.as_ref().ok().map(Job::state));
+    value["waitTimedOut"] = json!(matches!(waited, Err(WaitError::Timeout { .. })));
+    print_cancel(global.output, job_ref, &outcome, &value, Some(&waited))?;
+    waited.map(drop).map_err(CliError::from)
+}
+
+/// The cancel outcome (`value` is its JSON form, with the wait's result when waited).
+fn print_cancel(
+    format: OutputFormat,
+    job_ref: &JobRef,
+    outcome: &CancelOutcome,
+    value: &Value,
+    waited: Option<&Result<Job, WaitError>>,
+) -> Result<(), CliError> {
+    if format == OutputFormat::Json {
+        return Ok(output::print_json(value)?);
+    }
+    let label = format!("{}/{}", job_ref.resource_group(), job_ref.name());
+    let mut table = Table::new(&[
+        "JOB",
+        "STATE AT REQUEST",
+        "DATA MAY STILL TRANSFER",
+        "PATCH ATTEMPTS",
+    ]);
+    table.row(vec![
+        label.clone(),
+        outcome.state_at_request.to_string(),
+        outcome.data_may_still_transfer.to_string(),
+        outcome.patch_attempts.to_string(),
+    ]);
+    table.print()?;
+    match waited {
+        None => {}
+        Some(Ok(job)) => println!("Cancellation requested; {label} is {}.", job.state()),
+        Some(Err(WaitError::Timeout { .. })) => {
+            println!("Cancellation requested, but the wait for {label} to be Completed timed out.")
+        }
+        Some(Err(_)) => {
+            println!("Cancellation requested, but waiting for {label} to be Completed failed.")
         }
     }
     Ok(())
@@ -209,6 +239,16 @@ pub async fn wait_with(
     target: JobState,
     options: WaitOptions,
 ) -> Result<Job, CliError> {
+    Ok(wait_typed(job_ref, target, options).await?)
+}
+
+/// Waits, saying on stderr when the target is reached; the error stays typed so that
+/// callers can tell a timeout apart.
+async fn wait_typed(
+    job_ref: &JobRef,
+    target: JobState,
+    options: WaitOptions,
+) -> Result<Job, WaitError> {
     let started = std::time::Instant::now();
     let job = job_ref
         .wait_until(WaitTarget::State(target), options)

@@ -41,7 +41,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         } => resources::bitlocker_keys(&cli.global, &resource_group, &name, show_secrets).await,
         Command::Locations(command) => resources::locations(&cli.global, command).await,
         Command::Emulator { port, speed } => emulator_cmd::run(port, speed).await,
-        Command::Demo => demo::run().await,
+        Command::Demo => demo::run(cli.global.output).await,
     }
 }
 

@@ -2,9 +2,8 @@
 
 use crate::cli::{GlobalArgs, LocationsCommand, OutputFormat};
 use crate::context;
-use crate::exit::{self, CliError};
+use crate::exit::CliError;
 use crate::output::{self, MASK, Table};
-use azure_importexport::rest::runtime::ServiceErrorExt as _;
 use serde_json::{Value, json};
 
 pub async fn bitlocker_keys(
@@ -42,30 +41,22 @@ pub async fn bitlocker_keys(
     Ok(())
 }
 
+/// Both go through the SDK's retry engine (the generated client alone does not retry).
 pub async fn locations(global: &GlobalArgs, command: LocationsCommand) -> Result<(), CliError> {
     let client = context::client_without_subscription(global)?;
-    let locations = client.rest().locations();
     let values: Vec<Value> = match command {
-        LocationsCommand::List => {
-            let page = locations.list(None).await.map_err(service_error)?;
-            let body = page
-                .into_model()
-                .map_err(|e| CliError::other(e.to_string()))?;
-            body.value
-                .unwrap_or_default()
-                .iter()
-                .map(serde_json::to_value)
-                .collect::<Result<_, _>>()?
-        }
+        LocationsCommand::List => client
+            .list_locations()
+            .await?
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?,
         LocationsCommand::Show { name } => {
-            let location = locations.get(&name, None).await.map_err(service_error)?;
-            let body = location
-                .into_model()
-                .map_err(|e| CliError::other(e.to_string()))?;
+            let location = serde_json::to_value(client.get_location(&name).await?)?;
             if global.output == OutputFormat::Json {
-                return Ok(output::print_json(&serde_json::to_value(&body)?)?);
+                return Ok(output::print_json(&location)?);
             }
-            vec![serde_json::to_value(&body)?]
+            vec![location]
         }
     };
     match global.output {
@@ -94,15 +85,4 @@ pub async fn locations(global: &GlobalArgs, command: LocationsCommand) -> Result
         }
     }
     Ok(())
-}
-
-/// Maps a low-level client error: 404 -> exit 4, other service answers and failures -> 1.
-fn service_error(error: azure_core::Error) -> CliError {
-    match error.service_error() {
-        Some(service) if u16::from(service.status) == 404 => CliError {
-            code: exit::NOT_FOUND,
-            message: error.to_string(),
-        },
-        _ => CliError::other(error.to_string()),
-    }
 }

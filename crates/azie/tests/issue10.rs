@@ -46,6 +46,14 @@ async fn defect_5_cancel_wait_timeout_still_prints_the_outcome() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_5_cancel_wait_reports_the_final_state() {
     let emulator = emulator_with(&[("c", "Shipping")]).await;
+    // The PATCH is applied at once but answered 300 ms later; meanwhile the test moves
+    // virtual time past the day a cancelled Shipping job takes to complete, so the
+    // waiter's first poll sees Completed (its next one would be 5 s later).
+    emulator.inject(FaultRule::new(
+        RequestKind::UpdateJob,
+        1,
+        Fault::Delay(Duration::from_millis(300)),
+    ));
     let run = azie(
         Some(&emulator),
         &[
@@ -55,14 +63,12 @@ async fn defect_5_cancel_wait_reports_the_final_state() {
             "c",
             "--wait",
             "--timeout",
-            "1500ms",
+            "1m",
             "-o",
             "json",
         ],
         &[],
     );
-    // Once the cancel is in, move virtual time past the day a cancelled Shipping job takes
-    // to complete; the waiter's last poll is at its deadline at the latest.
     let clock = async {
         while count(&emulator, "PATCH") == 0 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -122,7 +128,11 @@ async fn defect_7_locations_are_retried_after_503() {
         served.map(|e| e.status).collect::<Vec<_>>()
     };
 
-    emulator.inject(FaultRule::new(RequestKind::Locations, 2, Fault::status(503)));
+    emulator.inject(FaultRule::new(
+        RequestKind::Locations,
+        2,
+        Fault::status(503),
+    ));
     let list = azie(Some(&emulator), &["locations", "list", "-o", "json"], &[]).await;
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert_eq!(requests(&emulator), [503, 503, 200]);
@@ -130,7 +140,11 @@ async fn defect_7_locations_are_retried_after_503() {
     let id = first["id"].as_str().unwrap();
     let short_name = id.rsplit('/').next().unwrap();
 
-    emulator.inject(FaultRule::new(RequestKind::Locations, 2, Fault::status(503)));
+    emulator.inject(FaultRule::new(
+        RequestKind::Locations,
+        2,
+        Fault::status(503),
+    ));
     let show = azie(
         Some(&emulator),
         &["locations", "show", short_name, "-o", "json"],

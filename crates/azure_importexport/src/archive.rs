@@ -4,10 +4,10 @@ use crate::error::ArchiveError;
 use crate::job::Job;
 use async_trait::async_trait;
 use sha2::{Digest as _, Sha256};
-use std::time::SystemTime;
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// What [`safe_delete`](crate::JobRef::safe_delete) hands to an [`ArchiveSink`]: the
 /// job's identity, the incarnation and version it is, and its JSON exactly as the
@@ -52,7 +52,12 @@ impl<'a> ArchiveRecord<'a> {
     }
 
     /// A record of `job` as read, with its `systemData` timestamps.
-    pub fn of_job(subscription: &'a str, resource_group: &'a str, name: &'a str, job: &'a Job) -> Self {
+    pub fn of_job(
+        subscription: &'a str,
+        resource_group: &'a str,
+        name: &'a str,
+        job: &'a Job,
+    ) -> Self {
         ArchiveRecord {
             created_at: job.created_at(),
             last_modified_at: job.last_modified_at(),
@@ -160,7 +165,12 @@ impl FsArchive {
 
     /// The directory that holds every archived version of a job name, or why its
     /// names cannot be used.
-    pub fn job_dir(&self, subscription: &str, resource_group: &str, name: &str) -> Result<PathBuf, ArchiveError> {
+    pub fn job_dir(
+        &self,
+        subscription: &str,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<PathBuf, ArchiveError> {
         Ok(self
             .root
             .join(safe_segment("subscription id", subscription)?)
@@ -169,7 +179,12 @@ impl FsArchive {
     }
 
     /// The archived versions of a job name, oldest first (by incarnation, then version).
-    pub fn versions(&self, subscription: &str, resource_group: &str, name: &str) -> Result<Vec<PathBuf>, ArchiveError> {
+    pub fn versions(
+        &self,
+        subscription: &str,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<Vec<PathBuf>, ArchiveError> {
         let dir = self.job_dir(subscription, resource_group, name)?;
         let mut files = match std::fs::read_dir(&dir) {
             Ok(entries) => entries
@@ -229,8 +244,12 @@ impl VersionName {
         if let Some(existing) = self.existing(dir, json)? {
             return Ok(existing);
         }
-        let path = dir.join(format!("{}_{}_{}.json", self.incarnation, self.version, self.hash));
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|error| cannot("write in", dir, error))?;
+        let path = dir.join(format!(
+            "{}_{}_{}.json",
+            self.incarnation, self.version, self.hash
+        ));
+        let mut file =
+            tempfile::NamedTempFile::new_in(dir).map_err(|error| cannot("write in", dir, error))?;
         file.write_all(json)
             .and_then(|()| file.as_file().sync_all())
             .map_err(|error| cannot("write", &path, error))?;
@@ -247,13 +266,17 @@ impl VersionName {
 
     /// A file of this incarnation with the same hash and bytes, if any.
     fn existing(&self, dir: &Path, json: &[u8]) -> Result<Option<PathBuf>, ArchiveError> {
-        let entries = std::fs::read_dir(dir).map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
         let prefix = format!("{}_", self.incarnation);
         let suffix = format!("_{}.json", self.hash);
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(&prefix) && name.ends_with(&suffix) && std::fs::read(entry.path()).is_ok_and(|there| there == json) {
+            if name.starts_with(&prefix)
+                && name.ends_with(&suffix)
+                && std::fs::read(entry.path()).is_ok_and(|there| there == json)
+            {
                 return Ok(Some(entry.path()));
             }
         }
@@ -273,7 +296,13 @@ fn sortable_time(timestamp: &str) -> String {
         Ok(instant) => sortable_nanos(instant.unix_timestamp_nanos()),
         Err(_) => timestamp
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect(),
     }
 }
@@ -281,7 +310,9 @@ fn sortable_time(timestamp: &str) -> String {
 fn sortable_system_time(time: SystemTime) -> String {
     let nanos = time
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| i128::try_from(since.as_nanos()).unwrap_or(i128::MAX));
+        .map_or(0, |since| {
+            i128::try_from(since.as_nanos()).unwrap_or(i128::MAX)
+        });
     sortable_nanos(nanos)
 }
 
@@ -394,7 +425,15 @@ mod tests {
         assert_eq!(names[2], "20260101T003000.500000000Z");
         let mut sorted = names.clone();
         sorted.sort();
-        assert_eq!(sorted, [names[0].clone(), names[1].clone(), names[2].clone(), names[3].clone()]);
+        assert_eq!(
+            sorted,
+            [
+                names[0].clone(),
+                names[1].clone(),
+                names[2].clone(),
+                names[3].clone()
+            ]
+        );
         assert_eq!(sortable_time("not a time/.."), "not-a-time-..");
     }
 }

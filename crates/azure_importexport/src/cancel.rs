@@ -16,7 +16,7 @@ pub(crate) const CANCEL_BODY: &[u8] = br#"{"properties":{"cancelRequested":true}
 /// What a re-read of the job says about a cancel in progress.
 enum Reread {
     /// The service shows the cancel requested.
-    Done(CancelOutcome),
+    Done(Box<CancelOutcome>),
     /// Same job, still cancellable, cancel not shown: send the PATCH (again).
     StillToDo,
 }
@@ -161,7 +161,7 @@ impl JobRef {
                         return Err(error.into());
                     };
                     return match self.judge(&checked, &state_at_request, job, patches.made())? {
-                        Reread::Done(outcome) => Ok(outcome),
+                        Reread::Done(outcome) => Ok(*outcome),
                         Reread::StillToDo => Err(error.into()),
                     };
                 }
@@ -190,7 +190,7 @@ impl JobRef {
             if let Reread::Done(outcome) =
                 self.judge(&checked, &state_at_request, job, patches.made())?
             {
-                return Ok(outcome);
+                return Ok(*outcome);
             }
             retry.map_err(|give_up| give_up.with_elapsed(budget.elapsed()))?;
         }
@@ -213,12 +213,12 @@ impl JobRef {
             });
         }
         if job.cancel_requested() {
-            return Ok(Reread::Done(CancelOutcome::new(
+            return Ok(Reread::Done(Box::new(CancelOutcome::new(
                 state_at_request.clone(),
                 job,
                 false,
                 patch_attempts,
-            )));
+            ))));
         }
         self.check_cancellable(&job, patch_attempts)?;
         if incarnation == Incarnation::Unproven {

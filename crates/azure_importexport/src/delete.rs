@@ -190,7 +190,10 @@ impl JobRef {
 
         let checked = self.fetch(&budget).await?;
         if let Some(expected) = &options.expected_created_at {
-            if checked.created_at().is_none_or(|created| !same_instant(created, expected)) {
+            if checked
+                .created_at()
+                .is_none_or(|created| !same_instant(created, expected))
+            {
                 return Err(DeleteError::Replaced {
                     job: self.label(),
                     created_at: checked.created_at().map(str::to_owned),
@@ -274,14 +277,14 @@ struct DeleteRun<'r> {
     delete_attempts: u32,
 }
 
-/// How the checked job was found gone.
+/// Who removed the checked job, as far as this call can tell.
 enum Gone {
     /// The DELETE of this call was answered with success.
-    ByThisCall,
+    ThisCall,
     /// Not found after an ambiguous DELETE of this call.
-    ByEarlierAttempt,
+    EarlierAttempt,
     /// Not found with no ambiguous DELETE of this call behind it.
-    ByAnotherActor,
+    AnotherActor,
 }
 
 impl DeleteRun<'_> {
@@ -296,12 +299,12 @@ impl DeleteRun<'_> {
             self.archive(sink.as_ref()).await?;
             let now = match self.job_ref.fetch(self.budget).await {
                 Err(read) if read.is_not_found() => {
-                    return Ok(Some(self.outcome(Gone::ByAnotherActor, None)));
+                    return Ok(Some(self.outcome(Gone::AnotherActor, None)));
                 }
                 read => read?,
             };
             if self.subject.incarnation_of(&now) == Incarnation::Other {
-                return Ok(Some(self.outcome(Gone::ByAnotherActor, Some(&now))));
+                return Ok(Some(self.outcome(Gone::AnotherActor, Some(&now))));
             }
             if now.json() == self.subject.json() {
                 return Ok(None);
@@ -342,7 +345,13 @@ impl DeleteRun<'_> {
         let jobs = &job_ref.client.rest().jobs();
         let (rg, name) = (job_ref.resource_group.as_str(), job_ref.name.as_str());
         let mut ambiguous_before = false;
-        let gone_before = |ambiguous: bool| if ambiguous { Gone::ByEarlierAttempt } else { Gone::ByAnotherActor };
+        let gone_before = |ambiguous: bool| {
+            if ambiguous {
+                Gone::EarlierAttempt
+            } else {
+                Gone::AnotherActor
+            }
+        };
         // Bounded: `pause` fails once `max_attempts` DELETEs were sent, and `attempt`
         // once the time budget is spent.
         loop {
@@ -352,17 +361,17 @@ impl DeleteRun<'_> {
             let failure = match sent {
                 Ok(()) => return Ok(None),
                 Err(Failure::Final(error)) if error.is_not_found() && ambiguous_before => {
-                    return Ok(Some(self.outcome(Gone::ByEarlierAttempt, None)));
+                    return Ok(Some(self.outcome(Gone::EarlierAttempt, None)));
                 }
                 Err(Failure::Final(error)) if error.is_not_found() => {
                     // Nothing of this call can have removed it: believe the 404 only if a
                     // read agrees.
                     return match job_ref.fetch(budget).await {
                         Err(read) if read.is_not_found() => {
-                            Ok(Some(self.outcome(Gone::ByAnotherActor, None)))
+                            Ok(Some(self.outcome(Gone::AnotherActor, None)))
                         }
                         Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => {
-                            Ok(Some(self.outcome(Gone::ByAnotherActor, Some(&now))))
+                            Ok(Some(self.outcome(Gone::AnotherActor, Some(&now))))
                         }
                         _ => Err(error.into()),
                     };
@@ -370,9 +379,9 @@ impl DeleteRun<'_> {
                 Err(Failure::Final(error)) if error.is_state_refusal() => {
                     // The job moved on between the check and the DELETE: say where it is now.
                     return match job_ref.fetch(self.budget).await {
-                        Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => Ok(Some(
-                            self.outcome(gone_before(ambiguous_before), Some(&now)),
-                        )),
+                        Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => Ok(
+                            Some(self.outcome(gone_before(ambiguous_before), Some(&now))),
+                        ),
                         Ok(now) if !now.state().can_delete() => Err(job_ref.not_deletable(&now)),
                         _ => Err(error.into()),
                     };
@@ -403,7 +412,9 @@ impl DeleteRun<'_> {
             };
             match self.subject.incarnation_of(&now) {
                 Incarnation::Other => {
-                    return Ok(Some(self.outcome(gone_before(ambiguous_before), Some(&now))));
+                    return Ok(Some(
+                        self.outcome(gone_before(ambiguous_before), Some(&now)),
+                    ));
                 }
                 Incarnation::Unproven => {
                     return Err(DeleteError::Unproven {
@@ -430,9 +441,9 @@ impl DeleteRun<'_> {
     async fn confirm_gone(self) -> Result<DeleteOutcome, DeleteError> {
         let job_ref = self.job_ref;
         match job_ref.fetch(self.budget).await {
-            Err(error) if error.is_not_found() => Ok(self.outcome(Gone::ByThisCall, None)),
+            Err(error) if error.is_not_found() => Ok(self.outcome(Gone::ThisCall, None)),
             Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => {
-                Ok(self.outcome(Gone::ByThisCall, Some(&now)))
+                Ok(self.outcome(Gone::ThisCall, Some(&now)))
             }
             Ok(still_there) => Err(DeleteError::StillPresent {
                 job: job_ref.label(),
@@ -440,7 +451,7 @@ impl DeleteRun<'_> {
             }),
             Err(source) => Err(DeleteError::Unconfirmed {
                 job: job_ref.label(),
-                source,
+                source: Box::new(source),
             }),
         }
     }
@@ -450,8 +461,8 @@ impl DeleteRun<'_> {
             state_at_delete: self.state_at_delete.clone(),
             archived_to: self.archived_to.clone(),
             delete_attempts: self.delete_attempts,
-            deleted_by_earlier_attempt: matches!(gone, Gone::ByEarlierAttempt),
-            removed_by_another_actor: matches!(gone, Gone::ByAnotherActor),
+            deleted_by_earlier_attempt: matches!(gone, Gone::EarlierAttempt),
+            removed_by_another_actor: matches!(gone, Gone::AnotherActor),
             same_name_job_left_alone: same_name.map(SameNameJob::of),
             job: self.subject.clone(),
         }

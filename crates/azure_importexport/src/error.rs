@@ -324,7 +324,7 @@ pub enum DeleteError {
         job: String,
         /// Why the confirming GET failed.
         #[source]
-        source: RequestError,
+        source: Box<RequestError>,
     },
     /// Reading or deleting the job failed.
     #[error(transparent)]

@@ -344,7 +344,9 @@ impl JobRef {
                 }
                 // An outage (retries spent, an unreadable reply) does not end a wait:
                 // poll again within the deadline.
-                Err(error @ (RequestError::GaveUp { .. } | RequestError::InvalidResponse { .. })) => {
+                Err(
+                    error @ (RequestError::GaveUp { .. } | RequestError::InvalidResponse { .. }),
+                ) => {
                     tracing::debug!(job = %self.label(), %error, "poll failed; waiting on");
                     last_poll_error = Some(error.to_string());
                 }

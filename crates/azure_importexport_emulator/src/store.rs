@@ -228,7 +228,10 @@ impl State {
     /// Now, plus 100 ns per job created before: a `createdAt` no other job shares.
     pub fn unique_timestamp(&mut self) -> String {
         self.creations += 1;
-        timestamp(self.now.saturating_add(Duration::from_nanos(100 * self.creations)))
+        timestamp(
+            self.now
+                .saturating_add(Duration::from_nanos(100 * self.creations)),
+        )
     }
 
     /// Insert or replace a job, keeping the sequence number of a replaced one.

@@ -828,7 +828,8 @@ fn expect(fault: Fault, op: Op, variant: Variant) -> Expect {
 /// A `200` to the cancel PATCH whose body does not show `cancelRequested`: unconfirmed,
 /// so it is handled like an ambiguous failure (re-read, then retried with backoff).
 fn is_unconfirmed_cancel(fault: Fault, op: Op) -> bool {
-    matches!(op, Op::Cancel | Op::WaitUntil) && matches!(fault, Fault::InvalidJson | Fault::EmptyBody)
+    matches!(op, Op::Cancel | Op::WaitUntil)
+        && matches!(fault, Fault::InvalidJson | Fault::EmptyBody)
 }
 
 /// Cell checks beyond outcome and attempts.

@@ -69,11 +69,15 @@ async fn issue10_retried_delete_never_reaches_a_job_recreated_under_the_same_nam
         .unwrap();
 
     assert!(outcome.deleted_by_earlier_attempt);
-    let left_alone = outcome.same_name_job_left_alone.expect("the new job is reported");
+    let left_alone = outcome
+        .same_name_job_left_alone
+        .expect("the new job is reported");
     assert_eq!(left_alone.created_at, SECOND_INCARNATION);
     assert_eq!(left_alone.state, JobState::Creating);
     assert_eq!(deletes_of(&emulator), [Some(FIRST_INCARNATION.to_owned())]);
-    let survivor = emulator.job_json(SUB, RG, JOB).expect("the new job survives");
+    let survivor = emulator
+        .job_json(SUB, RG, JOB)
+        .expect("the new job survives");
     assert_eq!(survivor["systemData"]["createdAt"], SECOND_INCARNATION);
 }
 
@@ -103,8 +107,20 @@ async fn issue10_retried_delete_without_system_data_sends_no_second_delete() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, DeleteError::Unproven { delete_attempts: 1, .. }), "{error:?}");
-    assert!(error.to_string().contains("no further DELETE was sent"), "{error}");
+    assert!(
+        matches!(
+            error,
+            DeleteError::Unproven {
+                delete_attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("no further DELETE was sent"),
+        "{error}"
+    );
     assert_eq!(deletes_of(&emulator).len(), 1);
     assert!(emulator.job_json(SUB, RG, JOB).is_some());
 }
@@ -116,7 +132,12 @@ async fn issue10_fs_archive_keeps_every_incarnation_of_a_name() {
     let emulator = Emulator::start().await;
     let archive_dir = tempfile::tempdir().unwrap();
     let archive = FsArchive::new(archive_dir.path());
-    let sdk = client(&emulator.uri(), TestClock::new(SystemTime::now()), policy(), None);
+    let sdk = client(
+        &emulator.uri(),
+        TestClock::new(SystemTime::now()),
+        policy(),
+        None,
+    );
     let mut archived = Vec::new();
     for created_at in [FIRST_INCARNATION, SECOND_INCARNATION] {
         emulator.insert_job(SUB, RG, JOB, job("Creating", Some(created_at)));
@@ -161,7 +182,12 @@ async fn issue10_writes_answered_202_or_204_are_not_refusals() {
             1,
             Fault::StatusAfterApply { status },
         ));
-        let sdk = client(&emulator.uri(), TestClock::new(SystemTime::now()), policy(), None);
+        let sdk = client(
+            &emulator.uri(),
+            TestClock::new(SystemTime::now()),
+            policy(),
+            None,
+        );
         let job_ref = sdk.job(RG, JOB);
 
         let cancelled = job_ref.cancel(CancelOptions::default()).await.unwrap();
@@ -182,7 +208,12 @@ async fn issue10_a_short_outage_does_not_end_a_wait() {
     let emulator = Emulator::start().await;
     emulator.insert_job(SUB, RG, JOB, job("Packaging", Some(FIRST_INCARNATION)));
     emulator.inject(FaultRule::new(RequestKind::GetJob, 4, Fault::status(503)));
-    let sdk = client(&emulator.uri(), TestClock::new(SystemTime::now()), policy(), None);
+    let sdk = client(
+        &emulator.uri(),
+        TestClock::new(SystemTime::now()),
+        policy(),
+        None,
+    );
     let mover = emulator.clone();
     let options = WaitOptions::new(Duration::from_secs(24 * 3600))
         .with_delays(Duration::from_secs(60), Duration::from_secs(60))
@@ -190,7 +221,11 @@ async fn issue10_a_short_outage_does_not_end_a_wait() {
             let _ = mover.advance_job_to(SUB, RG, JOB, "Completed");
         });
 
-    let job = sdk.job(RG, JOB).wait_until(JobState::Completed, options).await.unwrap();
+    let job = sdk
+        .job(RG, JOB)
+        .wait_until(JobState::Completed, options)
+        .await
+        .unwrap();
 
     assert_eq!(job.state(), JobState::Completed);
 }
@@ -233,11 +268,14 @@ async fn issue10_the_wait_deadline_bounds_a_poll_in_flight() {
 #[tokio::test]
 async fn issue10_a_cancel_never_outlives_max_elapsed() {
     let server = MockServer::start().await;
-    let job_path =
-        format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{JOB}");
+    let job_path = format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{JOB}"
+    );
     Mock::given(method("GET"))
         .and(path(job_path.clone()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(job("Creating", Some(FIRST_INCARNATION))))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(job("Creating", Some(FIRST_INCARNATION))),
+        )
         .mount(&server)
         .await;
     Mock::given(method("PATCH"))
@@ -263,7 +301,10 @@ async fn issue10_a_cancel_never_outlives_max_elapsed() {
     let took = started.elapsed();
     assert_eq!(error.category(), ErrorCategory::GaveUp, "{error}");
     // Loopback requests and scheduling add a little; the old bound was 2.3 s.
-    assert!(took < max_elapsed + Duration::from_millis(250), "the cancel took {took:?}");
+    assert!(
+        took < max_elapsed + Duration::from_millis(250),
+        "the cancel took {took:?}"
+    );
     match error {
         azure_importexport::CancelError::Request(azure_importexport::RequestError::GaveUp {
             elapsed,

@@ -4,8 +4,8 @@
 
 use azure_core::http::{ClientOptions, FixedRetryOptions, RetryOptions};
 use azure_importexport::{
-    CancelError, CancelOptions, GiveUpReason, ImportExport, ImportExportOptions, JobState, NoJitter,
-    RequestError, RetryPolicy, SeededJitter, StaticTokenCredential,
+    CancelError, CancelOptions, GiveUpReason, ImportExport, ImportExportOptions, JobState,
+    NoJitter, RequestError, RetryPolicy, SeededJitter, StaticTokenCredential,
 };
 use azure_importexport_emulator::{
     Emulator, EmulatorConfig, Fault, FaultRule, RequestKind, Schedule,

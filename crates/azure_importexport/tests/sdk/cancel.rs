@@ -367,11 +367,21 @@ async fn service_refusal_is_final() {
 #[tokio::test]
 async fn issue10_patch_409_job_cannot_be_cancelled_is_refused_by_state() {
     let env = env().await;
-    env.on_job("GET", seq(vec![ok_job("Transferring", false), ok_job("Packaging", false)]))
-        .await;
+    env.on_job(
+        "GET",
+        seq(vec![
+            ok_job("Transferring", false),
+            ok_job("Packaging", false),
+        ]),
+    )
+    .await;
     env.on_job(
         "PATCH",
-        arm_error(409, "JobCannotBeCancelled", "The job can no longer be cancelled"),
+        arm_error(
+            409,
+            "JobCannotBeCancelled",
+            "The job can no longer be cancelled",
+        ),
     )
     .await;
 
@@ -379,7 +389,11 @@ async fn issue10_patch_409_job_cannot_be_cancelled_is_refused_by_state() {
 
     assert_eq!(error.category(), ErrorCategory::RefusedByState);
     match &error {
-        CancelError::TooLate { state, patch_attempts, .. } => {
+        CancelError::TooLate {
+            state,
+            patch_attempts,
+            ..
+        } => {
             assert_eq!(state, &JobState::Packaging);
             assert_eq!(*patch_attempts, 1);
         }
@@ -403,7 +417,10 @@ async fn issue10_patch_409_on_a_job_that_looks_cancellable_keeps_the_service_ans
     let error = cancel(&env).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::RefusedByState);
-    assert!(error.to_string().contains("JobCannotBeCancelled"), "{error}");
+    assert!(
+        error.to_string().contains("JobCannotBeCancelled"),
+        "{error}"
+    );
     assert_eq!(env.count(Method::PATCH).await, 1);
 }
 
@@ -413,8 +430,11 @@ async fn issue10_patch_409_on_a_job_that_looks_cancellable_keeps_the_service_ans
 async fn issue10_patch_answered_202_or_204_is_settled_by_a_re_read() {
     for status in [202, 204] {
         let env = env().await;
-        env.on_job("GET", seq(vec![ok_job("Shipping", false), ok_job("Shipping", true)]))
-            .await;
+        env.on_job(
+            "GET",
+            seq(vec![ok_job("Shipping", false), ok_job("Shipping", true)]),
+        )
+        .await;
         env.on_job("PATCH", ResponseTemplate::new(status)).await;
 
         let outcome = cancel(&env).await.unwrap();

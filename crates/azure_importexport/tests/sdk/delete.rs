@@ -201,7 +201,8 @@ async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
     let env = env().await;
     env.on_job("GET", seq(vec![ok_job("Completed", false), not_found()]))
         .await;
-    env.on_job("DELETE", arm_error(500, "InternalError", "oops")).await;
+    env.on_job("DELETE", arm_error(500, "InternalError", "oops"))
+        .await;
 
     let outcome = env
         .job()
@@ -256,8 +257,11 @@ async fn delete_refusal_is_final() {
 #[tokio::test]
 async fn issue10_delete_409_job_cannot_be_deleted_is_refused_by_state() {
     let env = env().await;
-    env.on_job("GET", seq(vec![ok_job("Creating", false), ok_job("Shipping", false)]))
-        .await;
+    env.on_job(
+        "GET",
+        seq(vec![ok_job("Creating", false), ok_job("Shipping", false)]),
+    )
+    .await;
     env.on_job(
         "DELETE",
         arm_error(409, "JobCannotBeDeleted", "Only Creating or Completed jobs"),
