@@ -104,8 +104,20 @@ fn client(api: &Api, options: &EmitOptions, rt: &TokenStream) -> TokenStream {
         }
     });
     let client_doc = format!(
-        "Client for {} (api-version `{}`).\n\nCheap to clone: clones share one HTTP pipeline.",
-        api.title, api.api_version
+        "Client for {} (api-version `{}`).\n\nCheap to clone: clones share one HTTP pipeline.\n\n\
+         # Retries\n\n\
+         This client keeps azure_core's retry policy unless told otherwise, and that policy \
+         retries every method blindly, `PATCH` and `DELETE` included: after a 5xx or a lost \
+         reply, a write the service already applied is sent again, and a `DELETE` retried \
+         after the name was reused deletes the new job. For writes, prefer the \
+         `azure_importexport` crate, whose helpers re-read the job before any retry, or turn \
+         this layer's retry off and retry yourself:\n\n\
+         ```ignore\n\
+         let mut client_options = azure_core::http::ClientOptions::default();\n\
+         client_options.retry = azure_core::http::RetryOptions::none();\n\
+         let options = {}Options {{ client_options, ..Default::default() }};\n\
+         ```",
+        api.title, api.api_version, options.client_name
     );
     let client_doc = plain_doc_attrs(&client_doc);
     let options_doc = format!("Options for [`{}::new`].", options.client_name);

@@ -1848,3 +1848,22 @@ async fn secrets_are_redacted_in_debug() {
     let wire = serde_json::to_string(&update).unwrap();
     assert!(wire.contains("ACCT-SECRET-42") && wire.contains("BITLOCKER-SECRET-123456"));
 }
+
+/// Issue 10 item 11: the client's own rustdoc (not only RELIABILITY.md) says that
+/// azure_core's retry repeats PATCH and DELETE blindly, next to how to turn it off.
+#[test]
+fn issue10_generated_client_docs_warn_that_writes_are_retried_blindly() {
+    for module in [
+        include_str!("../src/generated/v2021_01_01/mod.rs"),
+        include_str!("../src/generated/v2020_08_01/mod.rs"),
+    ] {
+        let client_doc: String = module
+            .lines()
+            .skip_while(|line| !line.starts_with("/// Client for"))
+            .take_while(|line| line.starts_with("///"))
+            .collect();
+        for needed in ["`PATCH` and `DELETE`", "RetryOptions::none()", "azure_importexport"] {
+            assert!(client_doc.contains(needed), "missing {needed:?} in {client_doc}");
+        }
+    }
+}

@@ -11,6 +11,16 @@ pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 /// Client for StorageImportExport (api-version `2021-01-01`).
 ///
 /// Cheap to clone: clones share one HTTP pipeline.
+///
+/// # Retries
+///
+/// This client keeps azure_core's retry policy unless told otherwise, and that policy retries every method blindly, `PATCH` and `DELETE` included: after a 5xx or a lost reply, a write the service already applied is sent again, and a `DELETE` retried after the name was reused deletes the new job. For writes, prefer the `azure_importexport` crate, whose helpers re-read the job before any retry, or turn this layer's retry off and retry yourself:
+///
+/// ```ignore
+/// let mut client_options = azure_core::http::ClientOptions::default();
+/// client_options.retry = azure_core::http::RetryOptions::none();
+/// let options = ImportExportClientOptions { client_options, ..Default::default() };
+/// ```
 #[derive(Clone, Debug)]
 pub struct ImportExportClient {
     core: crate::runtime::ClientCore,
