@@ -1862,8 +1862,15 @@ fn issue10_generated_client_docs_warn_that_writes_are_retried_blindly() {
             .skip_while(|line| !line.starts_with("/// Client for"))
             .take_while(|line| line.starts_with("///"))
             .collect();
-        for needed in ["`PATCH` and `DELETE`", "RetryOptions::none()", "azure_importexport"] {
-            assert!(client_doc.contains(needed), "missing {needed:?} in {client_doc}");
+        for needed in [
+            "`PATCH` and `DELETE`",
+            "RetryOptions::none()",
+            "azure_importexport",
+        ] {
+            assert!(
+                client_doc.contains(needed),
+                "missing {needed:?} in {client_doc}"
+            );
         }
     }
 }
