@@ -1,13 +1,15 @@
 //! Requesting a cancel: checked against the job's state, retried, and resolved by
 //! re-reading the job after an ambiguous failure instead of blindly repeating the PATCH.
 
-use crate::client::JobRef;
+use crate::client::{JobRef, method_options};
 use crate::error::CancelError;
 use crate::job::{Incarnation, Job};
 use crate::retry::{Failure, RetryPolicy, Transient};
-use crate::state::JobState;
+use crate::state::{JobState, JobStateExt as _};
 use azure_core::Bytes;
-use azure_core::http::RequestContent;
+use azure_core::fmt::SafeDebug;
+use azure_core::http::{ClientMethodOptions, RequestContent};
+use azure_importexport_rest::JobsUpdateOptions;
 use serde::Serialize;
 
 /// The only body a cancel sends: nothing else of the job is touched.
@@ -22,19 +24,13 @@ enum Reread {
 }
 
 /// Options for [`JobRef::cancel`].
-#[derive(Clone, Debug, Default)]
-pub struct CancelOptions {
+#[derive(Clone, Default, SafeDebug)]
+pub struct CancelOptions<'a> {
     /// Retry budget for this call; the client's default when `None`.
     /// `max_attempts` bounds the PATCH requests (the first included).
     pub retry: Option<RetryPolicy>,
-}
-
-impl CancelOptions {
-    /// Uses `retry` for this call.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
+    /// The caller's context (cancellation, telemetry), carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
 }
 
 /// What a successful [`JobRef::cancel`] saw and did. Serializes with camelCase names
@@ -80,7 +76,7 @@ impl JobRef {
     /// Requests the job's cancellation.
     ///
     /// 1. GET the job. If `cancelRequested` is already true: success, no PATCH.
-    ///    If the state does not allow a cancel (see [`JobState::can_cancel`]):
+    ///    If the state does not allow a cancel (see [`JobStateExt::can_cancel`]):
     ///    [`CancelError::TooLate`], no PATCH.
     /// 2. PATCH `{"properties":{"cancelRequested":true}}` (and nothing else).
     ///    Transient failures are retried with backoff under the [`RetryPolicy`];
@@ -91,7 +87,7 @@ impl JobRef {
     ///    this never reports success the service has not shown.
     ///
     /// ```
-    /// # use azure_importexport::{CancelOptions, ImportExport, ImportExportOptions, JobState, StaticTokenCredential};
+    /// # use azure_importexport::{ImportExport, ImportExportOptions, JobState, StaticTokenCredential};
     /// # use std::sync::Arc;
     /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{body_json, method, path}};
     /// # #[tokio::main(flavor = "current_thread")]
@@ -108,20 +104,26 @@ impl JobRef {
     /// #         r#"{"name":"job1","properties":{"state":"Transferring","cancelRequested":true}}"#))
     /// #     .expect(1).mount(&server).await;
     /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
-    /// #     ImportExportOptions::default().with_endpoint(server.uri()))?;
-    /// let outcome = client.job("rg", "job1").cancel(CancelOptions::default()).await?;
+    /// #     Some(ImportExportOptions::default().with_endpoint(server.uri())))?;
+    /// let outcome = client.job("rg", "job1").cancel(None).await?;
     /// assert_eq!(outcome.state_at_request, JobState::Transferring);
     /// assert!(outcome.data_may_still_transfer); // best-effort from Transferring on
     /// assert!(outcome.job.cancel_requested());
     /// # Ok(()) }
     /// ```
-    pub async fn cancel(&self, options: CancelOptions) -> Result<CancelOutcome, CancelError> {
+    pub async fn cancel(
+        &self,
+        options: Option<CancelOptions<'_>>,
+    ) -> Result<CancelOutcome, CancelError> {
+        let options = options.unwrap_or_default();
+        let context = &options.method_options.context;
         let policy = options
             .retry
+            .clone()
             .unwrap_or_else(|| self.client.retry_policy().clone());
         let budget = self.client.budget(&policy);
 
-        let checked = self.fetch(&budget).await?;
+        let checked = self.fetch(&budget, context).await?;
         let state_at_request = checked.state();
         if checked.cancel_requested() {
             return Ok(CancelOutcome::new(state_at_request, checked, true, 0));
@@ -136,7 +138,10 @@ impl JobRef {
         loop {
             let sent = patches.attempt(async move {
                 let body = RequestContent::from_static(CANCEL_BODY);
-                let response = jobs.update(rg, name, body, None).await?;
+                let options = JobsUpdateOptions {
+                    method_options: method_options(context),
+                };
+                let response = jobs.update(rg, name, body, Some(options)).await?;
                 Ok(Bytes::from(response.into_body()))
             });
             let failure = match sent.await {
@@ -157,7 +162,7 @@ impl JobRef {
                 Err(Failure::Final(error)) if error.is_state_refusal() => {
                     // The job moved on between the check and the PATCH: say where it is
                     // now (the service's refusal stands when the re-read cannot tell).
-                    let Ok(job) = self.fetch(&budget).await else {
+                    let Ok(job) = self.fetch(&budget, context).await else {
                         return Err(error.into());
                     };
                     return match self.judge(&checked, &state_at_request, job, patches.made())? {
@@ -177,7 +182,7 @@ impl JobRef {
             // Before any retry (and after an ambiguous failure even without one): what
             // the service shows settles whether the PATCH was applied, and proves that
             // the job is still the one that was checked.
-            let job = match self.fetch(&budget).await {
+            let job = match self.fetch(&budget, context).await {
                 Ok(job) => job,
                 Err(read) => {
                     let error = match retry {

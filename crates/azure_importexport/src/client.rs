@@ -9,16 +9,18 @@ use azure_core::Bytes;
 use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
 use azure_core::http::pager::{PagerContinuation, PagerOptions};
-use azure_core::http::{ClientOptions, RetryOptions};
+use azure_core::fmt::SafeDebug;
+use azure_core::http::{ClientMethodOptions, ClientOptions, Context, RetryOptions};
 use azure_importexport_rest::models::{DriveBitLockerKey, GetBitLockerKeysResponse};
 use azure_importexport_rest::{
-    ImportExportClient, ImportExportClientOptions, JobsListByResourceGroupOptions,
-    JobsListBySubscriptionOptions,
+    BitLockerKeysListOptions, ImportExportClient, ImportExportClientOptions, JobsGetOptions,
+    JobsListByResourceGroupOptions, JobsListBySubscriptionOptions,
 };
 use futures::TryStreamExt as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 /// A bound on paging, in case a service keeps returning a `nextLink`.
@@ -98,20 +100,48 @@ impl fmt::Debug for ImportExportOptions {
     }
 }
 
+/// Options for [`ImportExport::list_jobs`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct ListJobsOptions<'a> {
+    /// Only the jobs of this resource group (the whole subscription when `None`).
+    pub resource_group: Option<String>,
+    /// `$top`: at most this many jobs per page.
+    pub top: Option<i64>,
+    /// `$filter`, as the service understands it.
+    pub filter: Option<String>,
+    /// The caller's context (cancellation, telemetry), carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
+}
+
+/// Options for [`JobRef::get`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct GetJobOptions<'a> {
+    /// The caller's context, carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
+}
+
+/// Options for [`JobRef::bitlocker_keys`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct ListBitLockerKeysOptions<'a> {
+    /// The caller's context, carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
+}
+
 /// The Import/Export client: safe helpers on top of the generated
 /// [`ImportExportClient`]. Cheap to clone.
 ///
 /// ```no_run
-/// use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+/// use azure_importexport::{ImportExport, ListJobsOptions, StaticTokenCredential};
 /// use std::sync::Arc;
 ///
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = ImportExport::new(
 ///     "00000000-0000-0000-0000-000000000000",
 ///     Arc::new(StaticTokenCredential::new(std::env::var("AZURE_IMPORTEXPORT_TOKEN")?)),
-///     ImportExportOptions::default(),
+///     None,
 /// )?;
-/// for job in client.list_jobs(Some("my-rg"), None, None).await? {
+/// let options = ListJobsOptions { resource_group: Some("my-rg".into()), ..Default::default() };
+/// for job in client.list_jobs(Some(options)).await? {
 ///     println!("{} {}", job.name().unwrap_or("?"), job.state());
 /// }
 /// # Ok(()) }
@@ -147,7 +177,7 @@ impl ImportExport {
     pub fn new(
         subscription_id: impl Into<String>,
         credential: Arc<dyn TokenCredential>,
-        options: ImportExportOptions,
+        options: Option<ImportExportOptions>,
     ) -> azure_core::Result<Self> {
         let ImportExportOptions {
             endpoint,
@@ -157,7 +187,7 @@ impl ImportExport {
             retry,
             clock,
             jitter,
-        } = options;
+        } = options.unwrap_or_default();
         client_options.retry = RetryOptions::none();
         let rest = ImportExportClient::new(
             subscription_id,
@@ -216,8 +246,8 @@ impl ImportExport {
         Budget::start(policy, self.clock(), self.jitter())
     }
 
-    /// Every job of the subscription, or of one resource group, following `nextLink`
-    /// through all pages. `top` and `filter` are passed as `$top` and `$filter`.
+    /// Every job of the subscription, or of one resource group
+    /// ([`ListJobsOptions::resource_group`]), following `nextLink` through all pages.
     ///
     /// Each page is retried on its own under the default [`RetryPolicy`] (a failed
     /// page is fetched again from its link, earlier pages are kept). Each [`Job`]
@@ -242,20 +272,19 @@ impl ImportExport {
     /// let client = ImportExport::new(
     ///     "sub",
     ///     Arc::new(StaticTokenCredential::new("token")),
-    ///     ImportExportOptions::default().with_endpoint(server.uri()),
+    ///     Some(ImportExportOptions::default().with_endpoint(server.uri())),
     /// )?;
-    /// let jobs = client.list_jobs(None, None, None).await?;
+    /// let jobs = client.list_jobs(None).await?;
     /// let names: Vec<_> = jobs.iter().filter_map(|job| job.name()).collect();
     /// assert_eq!(names, ["a", "b"]);
     /// # Ok(()) }
     /// ```
     pub async fn list_jobs(
         &self,
-        resource_group: Option<&str>,
-        top: Option<i64>,
-        filter: Option<&str>,
+        options: Option<ListJobsOptions<'_>>,
     ) -> Result<Vec<Job>, RequestError> {
-        let scope = match resource_group {
+        let options = options.unwrap_or_default();
+        let scope = match &options.resource_group {
             Some(rg) => format!("list jobs of resource group {rg}"),
             None => "list jobs of the subscription".to_owned(),
         };
@@ -265,7 +294,7 @@ impl ImportExport {
             let budget = self.budget(&self.inner.retry);
             let mut attempts = budget.attempts(format!("{scope} (page {page_number})"));
             let (body, next) = attempts
-                .run(|| self.fetch_page(resource_group, top, filter, continuation.clone()))
+                .run(|| self.fetch_page(&options, continuation.clone()))
                 .await?;
             jobs.extend(parse_page(&body, &attempts)?);
             match next {
@@ -282,18 +311,17 @@ impl ImportExport {
     /// One page: a pager resumed at `continuation`, polled once.
     async fn fetch_page(
         &self,
-        resource_group: Option<&str>,
-        top: Option<i64>,
-        filter: Option<&str>,
+        options: &ListJobsOptions<'_>,
         continuation: Option<PagerContinuation>,
     ) -> azure_core::Result<(Bytes, Option<PagerContinuation>)> {
         let method_options = PagerOptions {
             continuation,
+            context: options.method_options.context.clone(),
             ..Default::default()
         };
-        let filter = filter.map(str::to_owned);
+        let (top, filter) = (options.top, options.filter.clone());
         let jobs = self.rest().jobs();
-        let pager = match resource_group {
+        let pager = match &options.resource_group {
             Some(rg) => jobs.list_by_resource_group(
                 rg,
                 Some(JobsListByResourceGroupOptions {
@@ -313,6 +341,31 @@ impl ImportExport {
             azure_core::Error::with_message(ErrorKind::DataConversion, "the pager returned no page")
         })?;
         Ok((Bytes::from(page.into_body()), pages.into_continuation()))
+    }
+}
+
+/// One read under `budget`: sent with retries, then parsed by `parse` (`what` names
+/// the body in the error when it is not the expected JSON).
+pub(crate) async fn read<T, Send, Sent>(
+    budget: &Budget<'_>,
+    operation: String,
+    what: &str,
+    parse: impl FnOnce(Bytes) -> serde_json::Result<T>,
+    send: Send,
+) -> Result<T, RequestError>
+where
+    Send: FnMut() -> Sent,
+    Sent: Future<Output = azure_core::Result<Bytes>>,
+{
+    let mut attempts = budget.attempts(operation);
+    let body = attempts.run(send).await?;
+    parse(body).map_err(|error| attempts.invalid_response(json_error_summary(what, &error)))
+}
+
+/// The caller's context, for one generated call.
+pub(crate) fn method_options<'a>(context: &Context<'a>) -> ClientMethodOptions<'a> {
+    ClientMethodOptions {
+        context: context.clone(),
     }
 }
 
@@ -393,31 +446,35 @@ impl JobRef {
     /// let client = ImportExport::new(
     ///     "sub",
     ///     Arc::new(StaticTokenCredential::new("token")),
-    ///     ImportExportOptions::default().with_endpoint(server.uri()),
+    ///     Some(ImportExportOptions::default().with_endpoint(server.uri())),
     /// )?;
-    /// let job = client.job("rg", "job1").get().await?;
+    /// let job = client.job("rg", "job1").get(None).await?;
     /// assert_eq!(job.state(), JobState::Shipping);
     /// assert_eq!(job.percent_complete(), Some(0));
     /// # Ok(()) }
     /// ```
-    pub async fn get(&self) -> Result<Job, RequestError> {
+    pub async fn get(&self, options: Option<GetJobOptions<'_>>) -> Result<Job, RequestError> {
+        let options = options.unwrap_or_default();
         let policy = self.client.retry_policy();
-        self.fetch(&self.client.budget(policy)).await
+        self.fetch(&self.client.budget(policy), &options.method_options.context)
+            .await
     }
 
     /// Reads the job within an existing budget (the helpers' look-ups and re-reads).
-    pub(crate) async fn fetch(&self, budget: &Budget<'_>) -> Result<Job, RequestError> {
-        let mut attempts = budget.attempts(format!("GET job {}", self.label()));
+    pub(crate) async fn fetch(
+        &self,
+        budget: &Budget<'_>,
+        context: &Context<'_>,
+    ) -> Result<Job, RequestError> {
         let jobs = &self.client.rest().jobs();
         let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
-        let body = attempts
-            .run(|| async move {
-                let response = jobs.get(rg, name, None).await?;
-                Ok(Bytes::from(response.into_body()))
-            })
-            .await?;
-        Job::from_json(body)
-            .map_err(|error| attempts.invalid_response(json_error_summary("the job", &error)))
+        read(budget, format!("GET job {}", self.label()), "the job", Job::from_json, || async move {
+            let options = JobsGetOptions {
+                method_options: method_options(context),
+            };
+            Ok(jobs.get(rg, name, Some(options)).await?.into_body().into())
+        })
+        .await
     }
 
     /// The BitLocker keys of the job's drives (the POST is a read, so it is retried
@@ -436,28 +493,30 @@ impl JobRef {
     /// #         r#"{"value":[{"driveId":"9CA995BA","bitLockerKey":"238810-662376-448998"}]}"#))
     /// #     .mount(&server).await;
     /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
-    /// #     ImportExportOptions::default().with_endpoint(server.uri()))?;
-    /// let keys = client.job("rg", "job1").bitlocker_keys().await?;
+    /// #     Some(ImportExportOptions::default().with_endpoint(server.uri())))?;
+    /// let keys = client.job("rg", "job1").bitlocker_keys(None).await?;
     /// assert_eq!(keys[0].drive_id.as_deref(), Some("9CA995BA"));
     /// assert!(!format!("{keys:?}").contains("238810"));
     /// # Ok(()) }
     /// ```
-    pub async fn bitlocker_keys(&self) -> Result<Vec<DriveBitLockerKey>, RequestError> {
-        let policy = self.client.retry_policy();
-        let budget = self.client.budget(policy);
-        let mut attempts = budget.attempts(format!("list BitLocker keys of job {}", self.label()));
+    pub async fn bitlocker_keys(
+        &self,
+        options: Option<ListBitLockerKeysOptions<'_>>,
+    ) -> Result<Vec<DriveBitLockerKey>, RequestError> {
+        let options = options.unwrap_or_default();
+        let context = &options.method_options.context;
+        let budget = self.client.budget(self.client.retry_policy());
         let keys = &self.client.rest().bit_locker_keys();
         let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
-        let body = attempts
-            .run(|| async move {
-                let response = keys.list(rg, name, None).await?;
-                Ok(Bytes::from(response.into_body()))
-            })
-            .await?;
-        let response: GetBitLockerKeysResponse =
-            serde_json::from_slice(&body).map_err(|error| {
-                attempts.invalid_response(json_error_summary("the key list", &error))
-            })?;
+        let operation = format!("list BitLocker keys of job {}", self.label());
+        let parse = |body: Bytes| serde_json::from_slice::<GetBitLockerKeysResponse>(&body);
+        let response = read(&budget, operation, "the key list", parse, || async move {
+            let options = BitLockerKeysListOptions {
+                method_options: method_options(context),
+            };
+            Ok(keys.list(rg, name, Some(options)).await?.into_body().into())
+        })
+        .await?;
         Ok(response.value.unwrap_or_default())
     }
 }

@@ -3,19 +3,22 @@
 
 use crate::archive::{ArchiveRecord, ArchiveSink};
 use crate::cancel::{CancelOptions, CancelOutcome};
-use crate::client::JobRef;
+use crate::client::{JobRef, method_options};
 use crate::error::{CancelAndDeleteError, CancelError, DeleteError};
 use crate::job::{Incarnation, Job, same_instant};
 use crate::retry::{Budget, Failure, RetryPolicy};
-use crate::state::JobState;
+use crate::state::{JobState, JobStateExt as _};
 use crate::wait::WaitOptions;
+use azure_core::fmt::SafeDebug;
+use azure_core::http::{ClientMethodOptions, Context};
+use azure_importexport_rest::JobsDeleteOptions;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Options for [`JobRef::safe_delete`].
-#[derive(Clone, Debug, Default)]
-pub struct DeleteOptions {
+#[derive(Clone, Default, SafeDebug)]
+pub struct DeleteOptions<'a> {
     /// Where to archive the job's JSON before deleting it; a failure aborts the delete.
     pub archive: Option<Arc<dyn ArchiveSink>>,
     /// Retry budget for this call; the client's default when `None`.
@@ -24,25 +27,14 @@ pub struct DeleteOptions {
     /// from [`Job::created_at`]): a job that now has the name but another creation time
     /// is left alone ([`DeleteError::Replaced`]).
     pub expected_created_at: Option<String>,
+    /// The caller's context (cancellation, telemetry), carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
 }
 
-impl DeleteOptions {
+impl DeleteOptions<'_> {
     /// Archives the job to `sink` before deleting it.
     pub fn with_archive(mut self, sink: impl ArchiveSink + 'static) -> Self {
         self.archive = Some(Arc::new(sink));
-        self
-    }
-
-    /// Uses `retry` for this call.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Deletes only the incarnation created at `created_at` (see
-    /// [`expected_created_at`](Self::expected_created_at)).
-    pub fn with_expected_created_at(mut self, created_at: impl Into<String>) -> Self {
-        self.expected_created_at = Some(created_at.into());
         self
     }
 }
@@ -96,25 +88,14 @@ impl SameNameJob {
 const MAX_ARCHIVE_ROUNDS: u32 = 3;
 
 /// Options for [`JobRef::cancel_and_delete`].
-#[derive(Clone, Debug)]
-pub struct CancelAndDeleteOptions {
+#[derive(Clone, Debug, Default)]
+pub struct CancelAndDeleteOptions<'a> {
     /// The cancel step.
-    pub cancel: CancelOptions,
+    pub cancel: CancelOptions<'a>,
     /// Waiting for `Completed` (a cancelled job ends there).
-    pub wait: WaitOptions,
+    pub wait: WaitOptions<'a>,
     /// The delete step.
-    pub delete: DeleteOptions,
-}
-
-impl CancelAndDeleteOptions {
-    /// Default cancel and delete options, waiting at most `wait_timeout` for `Completed`.
-    pub fn new(wait_timeout: Duration) -> Self {
-        CancelAndDeleteOptions {
-            cancel: CancelOptions::default(),
-            wait: WaitOptions::new(wait_timeout),
-            delete: DeleteOptions::default(),
-        }
-    }
+    pub delete: DeleteOptions<'a>,
 }
 
 /// What [`JobRef::cancel_and_delete`] did.
@@ -170,25 +151,30 @@ impl JobRef {
     /// #         r#"{"error":{"code":"ResourceNotFound","message":"gone"}}"#))
     /// #     .mount(&server).await;
     /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
-    /// #     ImportExportOptions::default().with_endpoint(server.uri()))?;
+    /// #     Some(ImportExportOptions::default().with_endpoint(server.uri())))?;
     /// let archive_dir = tempfile::tempdir()?;
     /// let outcome = client
     ///     .job("rg", "job1")
-    ///     .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(archive_dir.path())))
+    ///     .safe_delete(Some(DeleteOptions::default().with_archive(FsArchive::new(archive_dir.path()))))
     ///     .await?;
     /// assert_eq!(outcome.state_at_delete, JobState::Completed);
     /// let archived = std::fs::read_to_string(outcome.archived_to.unwrap())?;
     /// assert_eq!(archived, job_json); // byte for byte, unknown fields included
     /// # Ok(()) }
     /// ```
-    pub async fn safe_delete(&self, options: DeleteOptions) -> Result<DeleteOutcome, DeleteError> {
+    pub async fn safe_delete(
+        &self,
+        options: Option<DeleteOptions<'_>>,
+    ) -> Result<DeleteOutcome, DeleteError> {
+        let options = options.unwrap_or_default();
+        let context = &options.method_options.context;
         let policy = options
             .retry
             .clone()
             .unwrap_or_else(|| self.client.retry_policy().clone());
         let budget = self.client.budget(&policy);
 
-        let checked = self.fetch(&budget).await?;
+        let checked = self.fetch(&budget, context).await?;
         if let Some(expected) = &options.expected_created_at {
             if checked
                 .created_at()
@@ -227,17 +213,22 @@ impl JobRef {
     /// # use azure_importexport::{CancelAndDeleteOptions, DeleteOptions, FsArchive, ImportExport};
     /// # use std::time::Duration;
     /// # async fn example(client: ImportExport) -> Result<(), Box<dyn std::error::Error>> {
-    /// let mut options = CancelAndDeleteOptions::new(Duration::from_secs(14 * 24 * 3600));
-    /// options.delete = DeleteOptions::default().with_archive(FsArchive::new("job-archive"));
-    /// let outcome = client.job("my-rg", "my-job").cancel_and_delete(options).await?;
+    /// let options = CancelAndDeleteOptions {
+    ///     delete: DeleteOptions::default().with_archive(FsArchive::new("job-archive")),
+    ///     ..Default::default()
+    /// };
+    /// let two_weeks = Duration::from_secs(14 * 24 * 3600);
+    /// let outcome = client.job("my-rg", "my-job").cancel_and_delete(two_weeks, Some(options)).await?;
     /// println!("{}", serde_json::to_string_pretty(&outcome)?);
     /// # Ok(()) }
     /// ```
     pub async fn cancel_and_delete(
         &self,
-        options: CancelAndDeleteOptions,
+        wait_timeout: Duration,
+        options: Option<CancelAndDeleteOptions<'_>>,
     ) -> Result<CancelAndDeleteOutcome, CancelAndDeleteError> {
-        let cancel = match self.cancel(options.cancel).await {
+        let options = options.unwrap_or_default();
+        let cancel = match self.cancel(Some(options.cancel)).await {
             Ok(outcome) => Some(outcome),
             Err(CancelError::TooLate {
                 state: JobState::Completed,
@@ -247,7 +238,7 @@ impl JobRef {
         };
         let mut delete_options = options.delete;
         if let Some(cancelled) = &cancel {
-            self.wait_until(JobState::Completed, options.wait)
+            self.wait_until(JobState::Completed, wait_timeout, Some(options.wait))
                 .await
                 .map_err(CancelAndDeleteError::Wait)?;
             // Delete the job that was cancelled, not a new one that took its name.
@@ -258,7 +249,7 @@ impl JobRef {
             }
         }
         let delete = self
-            .safe_delete(delete_options)
+            .safe_delete(Some(delete_options))
             .await
             .map_err(CancelAndDeleteError::Delete)?;
         Ok(CancelAndDeleteOutcome { cancel, delete })
@@ -268,7 +259,7 @@ impl JobRef {
 /// One `safe_delete` call in progress: what was checked, archived and sent.
 struct DeleteRun<'r> {
     job_ref: &'r JobRef,
-    options: &'r DeleteOptions,
+    options: &'r DeleteOptions<'r>,
     budget: &'r Budget<'r>,
     state_at_delete: JobState,
     /// The version of the job the DELETE is for (the one archived last).
@@ -288,6 +279,10 @@ enum Gone {
 }
 
 impl DeleteRun<'_> {
+    fn context(&self) -> &Context<'_> {
+        &self.options.method_options.context
+    }
+
     /// Archives the job, then re-reads it until what was archived is what will be
     /// deleted. `Some` when the job turned out to be gone already.
     async fn archive_what_will_be_deleted(&mut self) -> Result<Option<DeleteOutcome>, DeleteError> {
@@ -297,7 +292,7 @@ impl DeleteRun<'_> {
         // Bounded: MAX_ARCHIVE_ROUNDS rounds.
         for _ in 0..MAX_ARCHIVE_ROUNDS {
             self.archive(sink.as_ref()).await?;
-            let now = match self.job_ref.fetch(self.budget).await {
+            let now = match self.job_ref.fetch(self.budget, self.context()).await {
                 Err(read) if read.is_not_found() => {
                     return Ok(Some(self.outcome(Gone::AnotherActor, None)));
                 }
@@ -355,7 +350,10 @@ impl DeleteRun<'_> {
         // Bounded: `pause` fails once `max_attempts` DELETEs were sent, and `attempt`
         // once the time budget is spent.
         loop {
-            let sent = deletes.attempt(async move { jobs.delete(rg, name, None).await.map(drop) });
+            let options = JobsDeleteOptions {
+                method_options: method_options(self.context()),
+            };
+            let sent = deletes.attempt(async move { jobs.delete(rg, name, Some(options)).await.map(drop) });
             let sent = sent.await;
             self.delete_attempts = deletes.made();
             let failure = match sent {
@@ -366,7 +364,7 @@ impl DeleteRun<'_> {
                 Err(Failure::Final(error)) if error.is_not_found() => {
                     // Nothing of this call can have removed it: believe the 404 only if a
                     // read agrees.
-                    return match job_ref.fetch(budget).await {
+                    return match job_ref.fetch(budget, self.context()).await {
                         Err(read) if read.is_not_found() => {
                             Ok(Some(self.outcome(Gone::AnotherActor, None)))
                         }
@@ -378,7 +376,7 @@ impl DeleteRun<'_> {
                 }
                 Err(Failure::Final(error)) if error.is_state_refusal() => {
                     // The job moved on between the check and the DELETE: say where it is now.
-                    return match job_ref.fetch(self.budget).await {
+                    return match job_ref.fetch(self.budget, self.context()).await {
                         Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => Ok(
                             Some(self.outcome(gone_before(ambiguous_before), Some(&now))),
                         ),
@@ -397,7 +395,7 @@ impl DeleteRun<'_> {
             };
             // Before any retry: the DELETE may have been applied, and during the pause
             // someone may have re-created the name.
-            let now = match job_ref.fetch(self.budget).await {
+            let now = match job_ref.fetch(self.budget, self.context()).await {
                 Err(read) if read.is_not_found() => {
                     return Ok(Some(self.outcome(gone_before(ambiguous_before), None)));
                 }
@@ -440,7 +438,7 @@ impl DeleteRun<'_> {
     /// only a new incarnation of the name).
     async fn confirm_gone(self) -> Result<DeleteOutcome, DeleteError> {
         let job_ref = self.job_ref;
-        match job_ref.fetch(self.budget).await {
+        match job_ref.fetch(self.budget, self.context()).await {
             Err(error) if error.is_not_found() => Ok(self.outcome(Gone::ThisCall, None)),
             Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => {
                 Ok(self.outcome(Gone::ThisCall, Some(&now)))

@@ -23,6 +23,26 @@ pub enum ErrorCategory {
     Other,
 }
 
+/// Every error of this crate says what kind of failure it is: one trait, so callers map
+/// any of them (e.g. to exit codes) with one generic function.
+///
+/// ```
+/// use azure_importexport::{CategorizedError, ErrorCategory};
+///
+/// fn exit_code(error: &impl CategorizedError) -> u8 {
+///     match error.category() {
+///         ErrorCategory::RefusedByState => 3,
+///         ErrorCategory::NotFound => 4,
+///         ErrorCategory::GaveUp => 5,
+///         _ => 1,
+///     }
+/// }
+/// ```
+pub trait CategorizedError: std::error::Error + Send + Sync + 'static {
+    /// The category, for exit codes and "try later" decisions.
+    fn category(&self) -> ErrorCategory;
+}
+
 /// Why the retry engine stopped retrying.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GiveUpReason {
@@ -128,9 +148,8 @@ pub enum RequestError {
     },
 }
 
-impl RequestError {
-    /// The category, for exit codes and "try later" decisions.
-    pub fn category(&self) -> ErrorCategory {
+impl CategorizedError for RequestError {
+    fn category(&self) -> ErrorCategory {
         match self {
             RequestError::NotFound { .. } => ErrorCategory::NotFound,
             _ if self.is_state_refusal() => ErrorCategory::RefusedByState,
@@ -143,7 +162,9 @@ impl RequestError {
             | RequestError::Failed { .. } => ErrorCategory::Other,
         }
     }
+}
 
+impl RequestError {
     /// Whether this is a 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, RequestError::NotFound { .. })
@@ -228,9 +249,8 @@ pub enum CancelError {
     Request(#[from] RequestError),
 }
 
-impl CancelError {
-    /// The category, for exit codes.
-    pub fn category(&self) -> ErrorCategory {
+impl CategorizedError for CancelError {
+    fn category(&self) -> ErrorCategory {
         match self {
             CancelError::TooLate { .. } => ErrorCategory::RefusedByState,
             CancelError::Replaced { .. } => ErrorCategory::NotFound,
@@ -331,9 +351,8 @@ pub enum DeleteError {
     Request(#[from] RequestError),
 }
 
-impl DeleteError {
-    /// The category, for exit codes.
-    pub fn category(&self) -> ErrorCategory {
+impl CategorizedError for DeleteError {
+    fn category(&self) -> ErrorCategory {
         match self {
             DeleteError::NotDeletable { .. } => ErrorCategory::RefusedByState,
             DeleteError::Replaced { .. } => ErrorCategory::NotFound,
@@ -405,9 +424,8 @@ pub enum WaitError {
     Request(#[from] RequestError),
 }
 
-impl WaitError {
-    /// The category, for exit codes.
-    pub fn category(&self) -> ErrorCategory {
+impl CategorizedError for WaitError {
+    fn category(&self) -> ErrorCategory {
         match self {
             WaitError::Timeout { .. } => ErrorCategory::GaveUp,
             WaitError::Unreachable { .. } => ErrorCategory::RefusedByState,
@@ -432,9 +450,9 @@ pub enum CancelAndDeleteError {
     Delete(#[source] DeleteError),
 }
 
-impl CancelAndDeleteError {
+impl CategorizedError for CancelAndDeleteError {
     /// The category of the failed step.
-    pub fn category(&self) -> ErrorCategory {
+    fn category(&self) -> ErrorCategory {
         match self {
             CancelAndDeleteError::Cancel(error) => error.category(),
             CancelAndDeleteError::Wait(error) => error.category(),

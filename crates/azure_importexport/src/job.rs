@@ -82,11 +82,8 @@ impl Job {
         self.model
             .properties
             .as_ref()
-            .and_then(|properties| properties.state.as_ref())
-            .map_or_else(
-                || JobState::Unknown(MISSING_STATE.to_owned()),
-                JobState::from,
-            )
+            .and_then(|properties| properties.state.clone())
+            .unwrap_or_else(|| JobState::Unknown(MISSING_STATE.to_owned()))
     }
 
     /// Whether a cancel has been requested (`false` when absent, the service default).
@@ -252,7 +249,7 @@ mod tests {
         assert!(!format!("{job:?}").contains("KEY-1"));
         assert_eq!(job.resource_group(), Some("rg1"));
         assert_eq!(job.state(), JobState::Unknown(MISSING_STATE.into()));
-        assert!(!job.state().can_delete());
+        assert!(!crate::JobStateExt::can_delete(&job.state()));
     }
 
     #[test]

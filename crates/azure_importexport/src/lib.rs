@@ -8,11 +8,11 @@
 //!
 //! - **Cancel** ([`JobRef::cancel`]) is requested with
 //!   `PATCH {"properties":{"cancelRequested":true}}` and is allowed while `Creating`,
-//!   `Shipping`, `Received` or `Transferring` ([`JobState::can_cancel`]). From
+//!   `Shipping`, `Received` or `Transferring` ([`JobStateExt::can_cancel`]). From
 //!   `Transferring` it is best-effort: data may still be copied. A cancelled job ends in
 //!   `Completed`, kept 90 days.
 //! - **Delete** ([`JobRef::safe_delete`]) is allowed only in `Creating` or `Completed`
-//!   ([`JobState::can_delete`]). Afterwards the job, its state and its BitLocker keys
+//!   ([`JobStateExt::can_delete`]). Afterwards the job, its state and its BitLocker keys
 //!   are gone for good, so the helper can archive the job's exact JSON first
 //!   ([`ArchiveSink`], [`FsArchive`]).
 //! - Any other state (`Packaging`, `Closed`, `Canceled`, or a state this SDK does not
@@ -45,7 +45,8 @@
 //!
 //! ```
 //! use azure_importexport::{
-//!     CancelOptions, ErrorCategory, ImportExport, ImportExportOptions, JobState, StaticTokenCredential,
+//!     CategorizedError as _, ErrorCategory, ImportExport, ImportExportOptions, JobState,
+//!     StaticTokenCredential,
 //! };
 //! use std::sync::Arc;
 //! # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
@@ -61,13 +62,13 @@
 //! let client = ImportExport::new(
 //!     "sub",
 //!     Arc::new(StaticTokenCredential::new("token")),
-//!     ImportExportOptions::default().with_endpoint(endpoint),
+//!     Some(ImportExportOptions::default().with_endpoint(endpoint)),
 //! )?;
 //! let job = client.job("rg", "job1");
-//! assert_eq!(job.get().await?.state(), JobState::Packaging);
+//! assert_eq!(job.get(None).await?.state(), JobState::Packaging);
 //!
 //! // Too late to cancel: refused before any PATCH is sent.
-//! let error = job.cancel(CancelOptions::default()).await.unwrap_err();
+//! let error = job.cancel(None).await.unwrap_err();
 //! assert_eq!(error.category(), ErrorCategory::RefusedByState);
 //! println!("{error}");
 //! # Ok(()) }
@@ -90,19 +91,22 @@ mod wait;
 pub use archive::{ArchiveRecord, ArchiveSink, FsArchive};
 pub use azure_importexport_rest::runtime::StaticTokenCredential;
 pub use cancel::{CancelOptions, CancelOutcome};
-pub use client::{ImportExport, ImportExportOptions, JobRef};
+pub use client::{
+    GetJobOptions, ImportExport, ImportExportOptions, JobRef, ListBitLockerKeysOptions, ListJobsOptions,
+};
 pub use clock::{Clock, TokioClock, VirtualClock};
 pub use delete::{
     CancelAndDeleteOptions, CancelAndDeleteOutcome, DeleteOptions, DeleteOutcome, SameNameJob,
 };
 pub use error::{
-    ArchiveError, CancelAndDeleteError, CancelError, DeleteError, ErrorCategory, GiveUpReason,
+    ArchiveError, CategorizedError, CancelAndDeleteError, CancelError, DeleteError, ErrorCategory, GiveUpReason,
     RequestError, WaitError,
 };
 pub use jitter::{Jitter, NoJitter, SeededJitter};
+pub use locations::{GetLocationOptions, ListLocationsOptions};
 pub use job::{Incarnation, Job, SECRET_FIELDS};
 pub use retry::RetryPolicy;
-pub use state::JobState;
+pub use state::{JobState, JobStateExt};
 pub use wait::{ProgressCallback, WaitOptions, WaitProgress, WaitTarget};
 
 /// The generated low-level crate, re-exported (models, raw client, service errors).

@@ -1,10 +1,27 @@
 //! Locations (the datacenters drives are shipped to), read under the client's retry
 //! policy like every other helper read.
 
-use crate::client::{ImportExport, json_error_summary};
+use crate::client::{ImportExport, method_options, read};
 use crate::error::RequestError;
 use azure_core::Bytes;
+use azure_core::fmt::SafeDebug;
+use azure_core::http::ClientMethodOptions;
 use azure_importexport_rest::models::{Location, LocationsResponse};
+use azure_importexport_rest::{LocationsGetOptions, LocationsListOptions};
+
+/// Options for [`ImportExport::list_locations`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct ListLocationsOptions<'a> {
+    /// The caller's context, carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
+}
+
+/// Options for [`ImportExport::get_location`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct GetLocationOptions<'a> {
+    /// The caller's context, carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
+}
 
 impl ImportExport {
     /// Every location drives can be shipped to. `Locations_List` is not pageable: the
@@ -25,25 +42,28 @@ impl ImportExport {
     /// let client = ImportExport::new(
     ///     "sub",
     ///     Arc::new(StaticTokenCredential::new("token")),
-    ///     ImportExportOptions::default().with_endpoint(server.uri()),
+    ///     Some(ImportExportOptions::default().with_endpoint(server.uri())),
     /// )?;
-    /// let locations = client.list_locations().await?;
+    /// let locations = client.list_locations(None).await?;
     /// assert_eq!(locations[0].name.as_deref(), Some("West US"));
     /// # Ok(()) }
     /// ```
-    pub async fn list_locations(&self) -> Result<Vec<Location>, RequestError> {
+    pub async fn list_locations(
+        &self,
+        options: Option<ListLocationsOptions<'_>>,
+    ) -> Result<Vec<Location>, RequestError> {
+        let options = options.unwrap_or_default();
+        let context = &options.method_options.context;
         let budget = self.budget(self.retry_policy());
-        let mut attempts = budget.attempts("list locations".to_owned());
         let locations = &self.rest().locations();
-        let body = attempts
-            .run(|| async move {
-                let response = locations.list(None).await?;
-                Ok(Bytes::from(response.into_body()))
-            })
-            .await?;
-        let response: LocationsResponse = serde_json::from_slice(&body).map_err(|error| {
-            attempts.invalid_response(json_error_summary("the location list", &error))
-        })?;
+        let parse = |body: Bytes| serde_json::from_slice::<LocationsResponse>(&body);
+        let response = read(&budget, "list locations".to_owned(), "the location list", parse, || async move {
+            let options = LocationsListOptions {
+                method_options: method_options(context),
+            };
+            Ok(locations.list(Some(options)).await?.into_body().into())
+        })
+        .await?;
         Ok(response.value.unwrap_or_default())
     }
 
@@ -64,22 +84,27 @@ impl ImportExport {
     /// #         r#"{"name":"West US","properties":{"city":"Tukwila"}}"#))
     /// #     .mount(&server).await;
     /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
-    /// #     ImportExportOptions::default().with_endpoint(server.uri()))?;
-    /// let location = client.get_location("westus").await?;
+    /// #     Some(ImportExportOptions::default().with_endpoint(server.uri())))?;
+    /// let location = client.get_location("westus", None).await?;
     /// assert_eq!(location.name.as_deref(), Some("West US"));
     /// # Ok(()) }
     /// ```
-    pub async fn get_location(&self, name: &str) -> Result<Location, RequestError> {
+    pub async fn get_location(
+        &self,
+        name: &str,
+        options: Option<GetLocationOptions<'_>>,
+    ) -> Result<Location, RequestError> {
+        let options = options.unwrap_or_default();
+        let context = &options.method_options.context;
         let budget = self.budget(self.retry_policy());
-        let mut attempts = budget.attempts(format!("GET location {name}"));
         let locations = &self.rest().locations();
-        let body = attempts
-            .run(|| async move {
-                let response = locations.get(name, None).await?;
-                Ok(Bytes::from(response.into_body()))
-            })
-            .await?;
-        serde_json::from_slice(&body)
-            .map_err(|error| attempts.invalid_response(json_error_summary("the location", &error)))
+        let parse = |body: Bytes| serde_json::from_slice::<Location>(&body);
+        read(&budget, format!("GET location {name}"), "the location", parse, || async move {
+            let options = LocationsGetOptions {
+                method_options: method_options(context),
+            };
+            Ok(locations.get(name, Some(options)).await?.into_body().into())
+        })
+        .await
     }
 }

@@ -5,7 +5,8 @@ use crate::client::JobRef;
 use crate::error::{RequestError, WaitError};
 use crate::job::{Incarnation, Job};
 use crate::retry::{Budget, RetryPolicy};
-use crate::state::JobState;
+use crate::state::{JobState, JobStateExt as _};
+use azure_core::http::ClientMethodOptions;
 use std::fmt;
 use std::ops::Not;
 use std::sync::Arc;
@@ -155,11 +156,9 @@ pub struct WaitProgress {
 /// A progress callback.
 pub type ProgressCallback = Arc<dyn Fn(&WaitProgress) + Send + Sync>;
 
-/// Options for [`JobRef::wait_until`]. The timeout is required.
+/// Options for [`JobRef::wait_until`] (the timeout is a required argument).
 #[derive(Clone)]
-pub struct WaitOptions {
-    /// How long to wait in total.
-    pub timeout: Duration,
+pub struct WaitOptions<'a> {
     /// Delay after the first poll; later delays double up to `max_delay`. Each delay
     /// is drawn from `[min_delay, current]` (jitter); when it would reach the deadline,
     /// the waiter sleeps until the deadline and times out (a poll there would have no
@@ -172,30 +171,28 @@ pub struct WaitOptions {
     pub retry: Option<RetryPolicy>,
     /// Called whenever the job's state changes.
     pub on_progress: Option<ProgressCallback>,
+    /// The caller's context (cancellation, telemetry), carried to every poll.
+    pub method_options: ClientMethodOptions<'a>,
 }
 
-impl WaitOptions {
-    /// Waits at most `timeout`, polling between 5 s and 2 min apart.
-    pub fn new(timeout: Duration) -> Self {
+impl Default for WaitOptions<'_> {
+    /// Polls between 5 s and 2 min apart.
+    fn default() -> Self {
         WaitOptions {
-            timeout,
             min_delay: Duration::from_secs(5),
             max_delay: Duration::from_secs(120),
             retry: None,
             on_progress: None,
+            method_options: ClientMethodOptions::default(),
         }
     }
+}
 
+impl WaitOptions<'_> {
     /// Sets the delay bounds between polls.
     pub fn with_delays(mut self, min_delay: Duration, max_delay: Duration) -> Self {
         self.min_delay = min_delay;
         self.max_delay = max_delay;
-        self
-    }
-
-    /// Sets the retry budget of each poll.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
         self
     }
 
@@ -206,10 +203,9 @@ impl WaitOptions {
     }
 }
 
-impl fmt::Debug for WaitOptions {
+impl fmt::Debug for WaitOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitOptions")
-            .field("timeout", &self.timeout)
             .field("min_delay", &self.min_delay)
             .field("max_delay", &self.max_delay)
             .field("retry", &self.retry)
@@ -217,7 +213,7 @@ impl fmt::Debug for WaitOptions {
                 "on_progress",
                 &self.on_progress.as_ref().map(|_| "<callback>"),
             )
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -248,13 +244,14 @@ impl JobRef {
     /// let client = ImportExport::new(
     ///     "sub",
     ///     Arc::new(StaticTokenCredential::new("token")),
-    ///     ImportExportOptions::default().with_endpoint(server.uri()).with_clock(VirtualClock::new()),
+    ///     Some(ImportExportOptions::default().with_endpoint(server.uri()).with_clock(VirtualClock::new())),
     /// )?;
     /// let seen = Arc::new(Mutex::new(Vec::new()));
     /// let log = seen.clone();
-    /// let options = WaitOptions::new(Duration::from_secs(24 * 3600))
+    /// let options = WaitOptions::default()
     ///     .on_progress(move |progress| log.lock().unwrap().push(progress.state.clone()));
-    /// let job = client.job("rg", "job1").wait_until(JobState::Completed, options).await?;
+    /// let a_day = Duration::from_secs(24 * 3600);
+    /// let job = client.job("rg", "job1").wait_until(JobState::Completed, a_day, Some(options)).await?;
     /// assert_eq!(job.state(), JobState::Completed);
     /// assert_eq!(*seen.lock().unwrap(), [JobState::Packaging, JobState::Completed]);
     /// # Ok(()) }
@@ -262,8 +259,11 @@ impl JobRef {
     pub async fn wait_until(
         &self,
         target: impl Into<WaitTarget>,
-        options: WaitOptions,
+        timeout: Duration,
+        options: Option<WaitOptions<'_>>,
     ) -> Result<Job, WaitError> {
+        let options = options.unwrap_or_default();
+        let context = &options.method_options.context;
         let target = target.into();
         let clock = self.client.clock();
         let policy = options
@@ -284,7 +284,7 @@ impl JobRef {
         // Bounded: every pass sleeps at least MIN_POLL_DELAY (or up to the deadline),
         // and the pass at or after the deadline returns.
         loop {
-            let time_left = options.timeout.saturating_sub(elapsed());
+            let time_left = timeout.saturating_sub(elapsed());
             // The poll's budget (its retries and the request in flight) ends at the
             // waiter's deadline.
             let poll_policy = policy
@@ -292,7 +292,7 @@ impl JobRef {
                 .with_max_elapsed(policy.max_elapsed.min(time_left));
             polls = polls.saturating_add(1);
             let budget = Budget::start(&poll_policy, clock, self.client.jitter());
-            match self.fetch(&budget).await {
+            match self.fetch(&budget, context).await {
                 Ok(job) => {
                     last_poll_error = None;
                     if let Some(replaced_by) = first_seen
@@ -358,7 +358,7 @@ impl JobRef {
                 .saturating_mul(1u32 << polls.saturating_sub(1).min(31))
                 .min(max_delay);
             let delay = min_delay.saturating_add(self.client.jitter().sample(ceiling - min_delay));
-            let time_left = options.timeout.saturating_sub(elapsed());
+            let time_left = timeout.saturating_sub(elapsed());
             // A poll at the deadline would have no time left to run: stop there instead.
             if delay >= time_left {
                 clock.sleep(time_left).await;

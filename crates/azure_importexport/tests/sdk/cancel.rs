@@ -1,4 +1,5 @@
 use crate::common::*;
+use azure_importexport::CategorizedError as _;
 use azure_importexport::{
     CancelError, CancelOptions, ErrorCategory, GiveUpReason, JobState, RequestError, VirtualClock,
 };
@@ -11,7 +12,7 @@ use wiremock::matchers::body_json;
 const EXACT_BODY: &[u8] = br#"{"properties":{"cancelRequested":true}}"#;
 
 async fn cancel(env: &Env) -> Result<azure_importexport::CancelOutcome, CancelError> {
-    env.job().cancel(CancelOptions::default()).await
+    env.job().cancel(None).await
 }
 
 #[tokio::test]
@@ -500,8 +501,8 @@ async fn per_call_retry_policy_overrides_the_client_default() {
     env.on_job("GET", ok_job("Creating", false)).await;
     env.on_job("PATCH", ResponseTemplate::new(429)).await;
 
-    let options = CancelOptions::default().with_retry(test_policy().with_max_attempts(5));
-    let error = env.job().cancel(options).await.unwrap_err();
+    let options = CancelOptions { retry: Some(test_policy().with_max_attempts(5)), ..Default::default() };
+    let error = env.job().cancel(Some(options)).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::GaveUp);
     assert_eq!(env.count(Method::PATCH).await, 5);

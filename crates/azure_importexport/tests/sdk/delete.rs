@@ -1,4 +1,5 @@
 use crate::common::*;
+use azure_importexport::CategorizedError as _;
 use async_trait::async_trait;
 use azure_importexport::{
     ArchiveError, ArchiveRecord, ArchiveSink, CancelAndDeleteError, CancelAndDeleteOptions,
@@ -45,7 +46,7 @@ async fn every_non_deletable_state_is_refused_without_a_delete() {
 
         let error = env
             .job()
-            .safe_delete(DeleteOptions::default())
+            .safe_delete(None)
             .await
             .unwrap_err();
 
@@ -68,7 +69,7 @@ async fn creating_job_is_deleted_and_confirmed_gone() {
 
     let outcome = env
         .job()
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .unwrap();
 
@@ -104,7 +105,7 @@ async fn job_json_is_archived_byte_for_byte() {
 
     let outcome = env
         .job()
-        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(dir.path())))
+        .safe_delete(Some(DeleteOptions::default().with_archive(FsArchive::new(dir.path()))))
         .await
         .unwrap();
 
@@ -139,7 +140,7 @@ async fn custom_sink_gets_the_exact_json_and_identity() {
         archive: Some(sink.clone()),
         ..DeleteOptions::default()
     };
-    let outcome = env.job().safe_delete(options).await.unwrap();
+    let outcome = env.job().safe_delete(Some(options)).await.unwrap();
 
     assert_eq!(outcome.archived_to.as_deref(), Some("memory:1"));
     let records = sink.records.lock().unwrap();
@@ -161,7 +162,7 @@ async fn archive_failure_means_no_delete() {
     };
     let error = env
         .job()
-        .safe_delete(DeleteOptions::default().with_archive(failing))
+        .safe_delete(Some(DeleteOptions::default().with_archive(failing)))
         .await
         .unwrap_err();
 
@@ -184,7 +185,7 @@ async fn unwritable_archive_directory_means_no_delete() {
 
     let error = env
         .job()
-        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(file.path())))
+        .safe_delete(Some(DeleteOptions::default().with_archive(FsArchive::new(file.path()))))
         .await
         .unwrap_err();
 
@@ -206,7 +207,7 @@ async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
 
     let outcome = env
         .job()
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .unwrap();
 
@@ -221,17 +222,26 @@ async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
 #[tokio::test]
 async fn delete_404_without_an_earlier_attempt_means_someone_else_removed_it() {
     let env = env().await;
-    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("GET", seq(vec![ok_job("Completed", false), not_found()]))
+        .await;
     env.on_job("DELETE", not_found()).await;
 
-    let outcome = env
-        .job()
-        .safe_delete(DeleteOptions::default())
-        .await
-        .unwrap();
+    let outcome = env.job().safe_delete(None).await.unwrap();
 
     assert!(outcome.removed_by_another_actor);
     assert!(!outcome.deleted_by_earlier_attempt);
+    assert_eq!(env.count(Method::DELETE).await, 1);
+}
+
+#[tokio::test]
+async fn delete_404_that_a_read_contradicts_is_not_found() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    env.on_job("DELETE", not_found()).await;
+
+    let error = env.job().safe_delete(None).await.unwrap_err();
+
+    assert_eq!(error.category(), ErrorCategory::NotFound);
     assert_eq!(env.count(Method::DELETE).await, 1);
 }
 
@@ -244,7 +254,7 @@ async fn delete_refusal_is_final() {
 
     let error = env
         .job()
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .unwrap_err();
 
@@ -270,7 +280,7 @@ async fn issue10_delete_409_job_cannot_be_deleted_is_refused_by_state() {
 
     let error = env
         .job()
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .unwrap_err();
 
@@ -290,7 +300,7 @@ async fn delete_retries_are_bounded() {
 
     let error = env
         .job()
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .unwrap_err();
 
@@ -306,7 +316,7 @@ async fn job_still_there_after_delete_is_reported() {
 
     let error = env
         .job()
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .unwrap_err();
 
@@ -339,9 +349,9 @@ async fn cancel_and_delete_runs_the_whole_sequence() {
     env.on_job("PATCH", ok_job("Transferring", true)).await;
     env.on_job("DELETE", ResponseTemplate::new(200)).await;
 
-    let mut options = CancelAndDeleteOptions::new(secs(3600));
-    options.wait = WaitOptions::new(secs(3600)).with_delays(secs(10), secs(60));
-    let outcome = env.job().cancel_and_delete(options).await.unwrap();
+    let mut options = CancelAndDeleteOptions::default();
+    options.wait = WaitOptions::default().with_delays(secs(10), secs(60));
+    let outcome = env.job().cancel_and_delete(secs(3600), Some(options)).await.unwrap();
 
     let cancel = outcome.cancel.expect("cancelled");
     assert_eq!(cancel.state_at_request, JobState::Transferring);
@@ -367,7 +377,7 @@ async fn cancel_and_delete_skips_the_cancel_of_a_completed_job() {
 
     let outcome = env
         .job()
-        .cancel_and_delete(CancelAndDeleteOptions::new(secs(60)))
+        .cancel_and_delete(secs(60), None)
         .await
         .unwrap();
 
@@ -383,7 +393,7 @@ async fn cancel_and_delete_reports_the_failed_step() {
 
     let error = env
         .job()
-        .cancel_and_delete(CancelAndDeleteOptions::new(secs(60)))
+        .cancel_and_delete(secs(60), None)
         .await
         .unwrap_err();
 

@@ -1,6 +1,7 @@
 use crate::common::*;
+use azure_importexport::CategorizedError as _;
 use azure_importexport::{
-    CancelOptions, ErrorCategory, ImportExport, ImportExportOptions, JobState, RequestError,
+    ErrorCategory, ImportExport, ImportExportOptions, JobState, RequestError,
     StaticTokenCredential, VirtualClock,
 };
 use std::sync::Arc;
@@ -19,7 +20,7 @@ async fn get_sends_token_and_api_version_and_keeps_exact_bytes() {
         .mount(&env.server)
         .await;
 
-    let job = env.job().get().await.unwrap();
+    let job = env.job().get(None).await.unwrap();
 
     assert_eq!(job.json(), body.as_bytes());
     assert_eq!(job.name(), Some(JOB));
@@ -40,7 +41,7 @@ async fn azure_core_retries_are_off_so_attempts_never_multiply() {
     let env = env_with(test_policy().with_max_attempts(2), VirtualClock::new()).await;
     env.on_job("GET", ResponseTemplate::new(503)).await;
 
-    let error = env.job().get().await.unwrap_err();
+    let error = env.job().get(None).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::GaveUp);
     assert_eq!(
@@ -60,7 +61,7 @@ async fn replies_that_are_not_jobs_are_typed_errors() {
     for reply in cases {
         let env = env().await;
         env.on_job("GET", reply).await;
-        let error = env.job().get().await.unwrap_err();
+        let error = env.job().get(None).await.unwrap_err();
         assert!(
             matches!(error, RequestError::InvalidResponse { .. }),
             "{error:?}"
@@ -78,7 +79,7 @@ async fn html_error_pages_are_retried_then_described() {
             .set_body_raw("<html><body>Bad gateway</body></html>", "text/html"),
     )
     .await;
-    let error = env.job().get().await.unwrap_err();
+    let error = env.job().get(None).await.unwrap_err();
     let message = error.to_string();
     assert!(
         message.contains("502") && message.contains("Bad gateway"),
@@ -92,7 +93,7 @@ async fn forbidden_is_refused_and_final() {
     let env = env().await;
     env.on_job("GET", arm_error(403, "AuthorizationFailed", "no access"))
         .await;
-    let error = env.job().get().await.unwrap_err();
+    let error = env.job().get(None).await.unwrap_err();
     assert_eq!(error.category(), ErrorCategory::Refused);
     assert!(error.to_string().contains("AuthorizationFailed"));
     assert_eq!(env.count(Method::GET).await, 1);
@@ -113,7 +114,7 @@ async fn connection_errors_are_retried_and_bounded() {
         clock.clone(),
     );
 
-    let error = client.job(RG, JOB).get().await.unwrap_err();
+    let error = client.job(RG, JOB).get(None).await.unwrap_err();
 
     match &error {
         RequestError::GaveUp { attempts, .. } => assert_eq!(*attempts, 3),
@@ -124,11 +125,7 @@ async fn connection_errors_are_retried_and_bounded() {
 
 #[tokio::test]
 async fn plain_http_to_another_host_is_rejected_at_construction() {
-    let result = ImportExport::new(
-        SUB,
-        Arc::new(StaticTokenCredential::new(TOKEN)),
-        ImportExportOptions::default().with_endpoint("http://example.com"),
-    );
+    let result = ImportExport::new(SUB, Arc::new(StaticTokenCredential::new(TOKEN)), Some(ImportExportOptions::default().with_endpoint("http://example.com")));
     assert!(result.is_err());
 }
 
@@ -162,7 +159,7 @@ async fn list_jobs_follows_pages_and_retries_a_failed_page() {
 
     let jobs = env
         .client
-        .list_jobs(Some(RG), Some(1), Some("state eq 'Creating'"))
+        .list_jobs(Some(azure_importexport::ListJobsOptions { resource_group: Some(RG.into()), top: Some(1), filter: Some("state eq 'Creating'".into()), ..Default::default() }))
         .await
         .unwrap();
 
@@ -189,7 +186,7 @@ async fn list_jobs_of_the_subscription_and_empty_pages() {
     .await;
     assert!(
         env.client
-            .list_jobs(None, None, None)
+            .list_jobs(None)
             .await
             .unwrap()
             .is_empty()
@@ -209,7 +206,7 @@ async fn list_jobs_refuses_a_next_link_to_another_origin() {
     )
     .mount(&env.server)
     .await;
-    let error = env.client.list_jobs(None, None, None).await.unwrap_err();
+    let error = env.client.list_jobs(None).await.unwrap_err();
     assert!(error.to_string().contains("nextLink"), "{error}");
     assert_eq!(error.category(), ErrorCategory::Other);
 }
@@ -224,7 +221,7 @@ async fn bitlocker_keys_are_listed_and_redacted_in_debug() {
         .mount(&env.server)
         .await;
 
-    let keys = env.job().bitlocker_keys().await.unwrap();
+    let keys = env.job().bitlocker_keys(None).await.unwrap();
 
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].bit_locker_key.as_deref(), Some(BITLOCKER_KEY));
@@ -244,8 +241,8 @@ async fn secrets_never_appear_in_debug_or_messages() {
     .await;
     env.on_job("PATCH", ok_job("Transferring", true)).await;
 
-    let outcome = env.job().cancel(CancelOptions::default()).await.unwrap();
-    let error = env.job().get().await.unwrap_err();
+    let outcome = env.job().cancel(None).await.unwrap();
+    let error = env.job().get(None).await.unwrap_err();
     let credential = StaticTokenCredential::new(TOKEN);
 
     let texts = [

@@ -1,4 +1,5 @@
 use crate::common::*;
+use azure_importexport::CategorizedError as _;
 use azure_importexport::{
     ErrorCategory, JobState, WaitError, WaitOptions, WaitProgress, WaitTarget,
 };
@@ -32,13 +33,13 @@ async fn waits_until_the_state_and_reports_each_change() {
     )
     .await;
     let (seen, callback) = recorder();
-    let options = WaitOptions::new(secs(3600))
+    let options = WaitOptions::default()
         .with_delays(secs(10), secs(25))
         .on_progress(callback);
 
     let job = env
         .job()
-        .wait_until(JobState::Completed, options)
+        .wait_until(JobState::Completed, secs(3600), Some(options))
         .await
         .unwrap();
 
@@ -73,11 +74,11 @@ async fn waits_until_the_state_and_reports_each_change() {
 async fn times_out_with_elapsed_polls_and_last_state() {
     let env = env().await;
     env.on_job("GET", ok_job("Shipping", false)).await;
-    let options = WaitOptions::new(secs(60)).with_delays(secs(10), secs(20));
+    let options = WaitOptions::default().with_delays(secs(10), secs(20));
 
     let error = env
         .job()
-        .wait_until(JobState::Completed, options)
+        .wait_until(JobState::Completed, secs(60), Some(options))
         .await
         .unwrap_err();
 
@@ -113,7 +114,7 @@ async fn unreachable_state_stops_at_once() {
 
     let error = env
         .job()
-        .wait_until(JobState::Transferring, WaitOptions::new(secs(3600)))
+        .wait_until(JobState::Transferring, secs(3600), None)
         .await
         .unwrap_err();
 
@@ -138,7 +139,7 @@ async fn earlier_state_than_the_job_is_unreachable() {
     env.on_job("GET", ok_job("Packaging", false)).await;
     let error = env
         .job()
-        .wait_until(JobState::Received, WaitOptions::new(secs(3600)))
+        .wait_until(JobState::Received, secs(3600), None)
         .await
         .unwrap_err();
     assert!(matches!(error, WaitError::Unreachable { .. }), "{error:?}");
@@ -152,7 +153,7 @@ async fn job_gone_while_waiting() {
 
     let error = env
         .job()
-        .wait_until(JobState::Completed, WaitOptions::new(secs(3600)))
+        .wait_until(JobState::Completed, secs(3600), None)
         .await
         .unwrap_err();
 
@@ -187,7 +188,7 @@ async fn predicate_targets_and_combinators() {
 
     let job = env
         .job()
-        .wait_until(target, WaitOptions::new(secs(3600)))
+        .wait_until(target, secs(3600), None)
         .await
         .unwrap();
 
@@ -201,7 +202,7 @@ async fn unmet_predicate_on_a_terminal_job_is_unreachable() {
     let target = WaitTarget::predicate("cancel requested", |job| job.cancel_requested());
     let error = env
         .job()
-        .wait_until(target, WaitOptions::new(secs(3600)))
+        .wait_until(target, secs(3600), None)
         .await
         .unwrap_err();
     assert!(error.to_string().contains("cancel requested"), "{error}");
@@ -219,7 +220,7 @@ async fn transient_poll_failures_are_retried() {
 
     let job = env
         .job()
-        .wait_until(JobState::Completed, WaitOptions::new(secs(3600)))
+        .wait_until(JobState::Completed, secs(3600), None)
         .await
         .unwrap();
 
@@ -234,7 +235,7 @@ async fn refused_poll_is_a_request_error() {
         .await;
     let error = env
         .job()
-        .wait_until(JobState::Completed, WaitOptions::new(secs(3600)))
+        .wait_until(JobState::Completed, secs(3600), None)
         .await
         .unwrap_err();
     assert_eq!(error.category(), ErrorCategory::Refused);
@@ -247,11 +248,11 @@ async fn failing_polls_near_the_deadline_end_as_timeout() {
     env.on_job("GET", ResponseTemplate::new(503)).await;
     // 3 attempts per poll at 100 + 200 ms of backoff; a 250 ms timeout cuts the first
     // poll's retries short: that is the waiter's timeout, not a request error.
-    let options = WaitOptions::new(millis(250)).with_delays(secs(1), secs(1));
+    let options = WaitOptions::default().with_delays(secs(1), secs(1));
 
     let error = env
         .job()
-        .wait_until(JobState::Completed, options)
+        .wait_until(JobState::Completed, millis(250), Some(options))
         .await
         .unwrap_err();
 
