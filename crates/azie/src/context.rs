@@ -39,7 +39,7 @@ fn client_for(global: &GlobalArgs, subscription: String) -> Result<ImportExport,
     let mut options = ImportExportOptions::default()
         .with_endpoint(global.endpoint.as_str().trim_end_matches('/'));
     options.api_version = global.api_version.clone();
-    ImportExport::new(subscription, credential()?, options)
+    ImportExport::new(subscription, credential()?, Some(options))
         .map_err(|e| CliError::usage(e.to_string()))
 }
 

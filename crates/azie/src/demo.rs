@@ -8,8 +8,8 @@ use crate::jobs::{progress_wait_options, wait_with};
 use crate::output;
 use azure_core::http::RequestContent;
 use azure_importexport::{
-    CancelOptions, DeleteError, DeleteOptions, FsArchive, ImportExport, ImportExportOptions, Job,
-    JobState, RetryPolicy, StaticTokenCredential,
+    DeleteError, DeleteOptions, FsArchive, ImportExport, ImportExportOptions, Job, JobState,
+    RetryPolicy, StaticTokenCredential,
 };
 use azure_importexport_emulator::{
     Emulator, EmulatorConfig, Fault, FaultRule, RequestKind, Schedule,
@@ -74,7 +74,12 @@ pub async fn run(format: OutputFormat) -> Result<(), CliError> {
         "Created an import job and an export job (state Creating)",
     );
 
-    let listed = client.list_jobs(Some(GROUP), None, None).await?;
+    let listed = client
+        .list_jobs(Some(azure_importexport::ListJobsOptions {
+            resource_group: Some(GROUP.into()),
+            ..Default::default()
+        }))
+        .await?;
     listed.iter().for_each(|job| seen.job(job));
     let values: Vec<Value> = listed.iter().map(|j| j.redacted_json()).collect();
     say.step(3, "Listed the resource group's jobs:");
@@ -93,7 +98,7 @@ pub async fn run(format: OutputFormat) -> Result<(), CliError> {
         Fault::throttled("1"),
     ));
     let import = client.job(GROUP, IMPORT_JOB);
-    let outcome = import.cancel(CancelOptions::default()).await?;
+    let outcome = import.cancel(None).await?;
     seen.add(IMPORT_JOB, outcome.state_at_request.clone());
     say.step(
         5,
@@ -120,7 +125,9 @@ pub async fn run(format: OutputFormat) -> Result<(), CliError> {
 
     let archive_dir = std::env::temp_dir().join(format!("azie-demo-{}", std::process::id()));
     let deleted = import
-        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(&archive_dir)))
+        .safe_delete(Some(
+            DeleteOptions::default().with_archive(FsArchive::new(&archive_dir)),
+        ))
         .await?;
     say.step(
         7,
@@ -143,8 +150,8 @@ pub async fn run(format: OutputFormat) -> Result<(), CliError> {
     let summary = Summary {
         emulator: &emulator,
         seen: &seen,
-        cancel: without_job(serde_json::to_value(&outcome)?),
-        delete: without_job(serde_json::to_value(&deleted)?),
+        cancel: without_job(output::to_json(&outcome)?),
+        delete: without_job(output::to_json(&deleted)?),
         refused: &refused,
         archive_dir: &archive_dir,
         wall_time: started.elapsed(),
@@ -178,9 +185,11 @@ fn demo_client(emulator: &Emulator) -> Result<ImportExport, CliError> {
     ImportExport::new(
         SUBSCRIPTION,
         Arc::new(StaticTokenCredential::new("demo-token")),
-        ImportExportOptions::default()
-            .with_endpoint(emulator.uri())
-            .with_retry(retry),
+        Some(
+            ImportExportOptions::default()
+                .with_endpoint(emulator.uri())
+                .with_retry(retry),
+        ),
     )
     .map_err(|e| CliError::other(e.to_string()))
 }
@@ -206,9 +215,9 @@ async fn wait_completed(
     import: &azure_importexport::JobRef,
 ) -> Result<Job, CliError> {
     let driver = emulator.spawn_real_time(Duration::from_millis(50), DAY.as_secs_f64());
-    let poll = progress_wait_options(import, Duration::from_secs(60))
+    let poll = progress_wait_options(import)
         .with_delays(Duration::from_millis(100), Duration::from_millis(500));
-    let waited = wait_with(import, JobState::Completed, poll).await;
+    let waited = wait_with(import, JobState::Completed, Duration::from_secs(60), poll).await;
     driver.abort();
     waited
 }
@@ -224,11 +233,7 @@ async fn refused_delete(
     client: &ImportExport,
     emulator: &Emulator,
 ) -> Result<RefusedDelete, CliError> {
-    let state = match client
-        .job(GROUP, EXPORT_JOB)
-        .safe_delete(DeleteOptions::default())
-        .await
-    {
+    let state = match client.job(GROUP, EXPORT_JOB).safe_delete(None).await {
         Err(DeleteError::NotDeletable { state, .. }) => state,
         Ok(_) => {
             return Err(CliError::other(
@@ -354,7 +359,7 @@ fn indent(text: &str) -> String {
 }
 
 fn body<T>(value: &Value) -> Result<RequestContent<T>, CliError> {
-    Ok(RequestContent::from(serde_json::to_vec(value)?))
+    Ok(RequestContent::from(value.to_string().into_bytes()))
 }
 
 async fn create(client: &ImportExport, name: &str, job: Value) -> Result<(), CliError> {

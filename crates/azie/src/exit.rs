@@ -1,6 +1,6 @@
 //! Exit codes (DESIGN.md section 6) and one-line error reports on stderr.
 
-use azure_importexport::ErrorCategory;
+use azure_importexport::{CategorizedError, ErrorCategory};
 use std::process::ExitCode;
 
 /// 2: usage error (bad flags, arguments, names, endpoints; nothing was sent).
@@ -30,6 +30,11 @@ impl CliError {
             code: USAGE,
             message: message.into(),
         }
+    }
+
+    /// Writing to stdout or a file failed (exit 1).
+    pub fn io(error: std::io::Error) -> Self {
+        CliError::other(error.to_string())
     }
 
     /// Any other error (exit 1).
@@ -63,32 +68,8 @@ impl CliError {
 }
 
 /// Lets `?` turn any categorised SDK error into a [`CliError`].
-macro_rules! from_sdk_error {
-    ($($error:ty),*) => {$(
-        impl From<$error> for CliError {
-            fn from(error: $error) -> Self {
-                CliError::from_category(error.category(), error.to_string())
-            }
-        }
-    )*};
-}
-
-from_sdk_error!(
-    azure_importexport::RequestError,
-    azure_importexport::CancelError,
-    azure_importexport::DeleteError,
-    azure_importexport::WaitError,
-    azure_importexport::CancelAndDeleteError
-);
-
-impl From<std::io::Error> for CliError {
-    fn from(error: std::io::Error) -> Self {
-        CliError::other(error.to_string())
-    }
-}
-
-impl From<serde_json::Error> for CliError {
-    fn from(error: serde_json::Error) -> Self {
-        CliError::other(error.to_string())
+impl<E: CategorizedError> From<E> for CliError {
+    fn from(error: E) -> Self {
+        CliError::from_category(error.category(), error.to_string())
     }
 }

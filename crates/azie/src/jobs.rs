@@ -33,11 +33,12 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
             filter,
         } => {
             let jobs = client
-                .list_jobs(
-                    resource_group.as_deref(),
-                    top.map(i64::from),
-                    filter.as_deref(),
-                )
+                .list_jobs(Some(azure_importexport::ListJobsOptions {
+                    resource_group: resource_group.as_deref().map(str::to_owned),
+                    top: top.map(i64::from),
+                    filter: filter.as_deref().map(str::to_owned),
+                    ..Default::default()
+                }))
                 .await?;
             let values: Vec<Value> = jobs.iter().map(Job::redacted_json).collect();
             match global.output {
@@ -46,7 +47,7 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
             }
         }
         JobsCommand::Show(job) => {
-            let job = job_ref(&client, &job).get().await?;
+            let job = job_ref(&client, &job).get(None).await?;
             print_job(global.output, &job)?;
         }
         JobsCommand::Cancel {
@@ -79,13 +80,13 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
                 delete = delete.with_archive(FsArchive::new(dir));
             }
             let outcome = if cancel_first {
-                let mut options = CancelAndDeleteOptions::new(timeout);
-                options.wait = progress_wait_options(&job_ref, timeout);
+                let mut options = CancelAndDeleteOptions::default();
+                options.wait = progress_wait_options(&job_ref);
                 options.delete = delete;
-                let outcome = job_ref.cancel_and_delete(options).await?;
-                serde_json::to_value(&outcome.delete)?
+                let outcome = job_ref.cancel_and_delete(timeout, Some(options)).await?;
+                output::to_json(&outcome.delete)?
             } else {
-                serde_json::to_value(job_ref.safe_delete(delete).await?)?
+                output::to_json(&job_ref.safe_delete(Some(delete)).await?)?
             };
             match global.output {
                 OutputFormat::Json => output::print_json(&outcome)?,
@@ -123,7 +124,10 @@ async fn cancel(
         .clone()
         .with_max_attempts(max_attempts);
     let outcome = job_ref
-        .cancel(CancelOptions::default().with_retry(retry))
+        .cancel(Some(CancelOptions {
+            retry: Some(retry),
+            ..Default::default()
+        }))
         .await?;
     if outcome.already_requested {
         eprintln!(
@@ -137,7 +141,7 @@ async fn cancel(
             "warning: the job was Transferring: cancellation is best-effort and data may still be transferred."
         );
     }
-    let mut value = serde_json::to_value(&outcome)?;
+    let mut value = output::to_json(&outcome)?;
     if !wait {
         return print_cancel(global.output, job_ref, &outcome, &value, None);
     }
@@ -146,7 +150,8 @@ async fn cancel(
     let waited = wait_typed(
         job_ref,
         JobState::Completed,
-        progress_wait_options(job_ref, timeout),
+        timeout,
+        progress_wait_options(job_ref),
     )
     .await;
     value["finalState"] = json!(waited.as_ref().ok().map(Job::state));
@@ -207,13 +212,13 @@ fn waitable_state(state: &str) -> Result<JobState, CliError> {
 }
 
 /// Wait options whose progress callback reports on stderr.
-pub fn progress_wait_options(job_ref: &JobRef, timeout: Duration) -> WaitOptions {
+pub fn progress_wait_options(job_ref: &JobRef) -> WaitOptions<'static> {
     let progress = Arc::new(Progress::start(&format!(
         "{}/{}",
         job_ref.resource_group(),
         job_ref.name()
     )));
-    WaitOptions::new(timeout).on_progress(move |p| {
+    WaitOptions::default().on_progress(move |p| {
         let state = match p.percent_complete {
             Some(percent) if p.state == JobState::Transferring => {
                 format!("{} ({percent}%)", p.state)
@@ -230,16 +235,17 @@ pub async fn wait_for(
     target: JobState,
     timeout: Duration,
 ) -> Result<Job, CliError> {
-    wait_with(job_ref, target, progress_wait_options(job_ref, timeout)).await
+    wait_with(job_ref, target, timeout, progress_wait_options(job_ref)).await
 }
 
 /// [`wait_for`] with explicit options (the demo polls an emulator faster than Azure).
 pub async fn wait_with(
     job_ref: &JobRef,
     target: JobState,
-    options: WaitOptions,
+    timeout: Duration,
+    options: WaitOptions<'_>,
 ) -> Result<Job, CliError> {
-    Ok(wait_typed(job_ref, target, options).await?)
+    Ok(wait_typed(job_ref, target, timeout, options).await?)
 }
 
 /// Waits, saying on stderr when the target is reached; the error stays typed so that
@@ -247,11 +253,12 @@ pub async fn wait_with(
 async fn wait_typed(
     job_ref: &JobRef,
     target: JobState,
-    options: WaitOptions,
+    timeout: Duration,
+    options: WaitOptions<'_>,
 ) -> Result<Job, WaitError> {
     let started = std::time::Instant::now();
     let job = job_ref
-        .wait_until(WaitTarget::State(target), options)
+        .wait_until(WaitTarget::State(target), timeout, Some(options))
         .await?;
     eprintln!(
         "{}/{} is {} (waited {})",
@@ -303,9 +310,12 @@ fn confirm_delete(job_ref: &JobRef, yes: bool) -> Result<(), CliError> {
         job_ref.resource_group(),
         job_ref.name()
     );
-    std::io::stderr().flush()?;
+    std::io::stderr().flush().map_err(CliError::io)?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(CliError::io)?;
     if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
         Ok(())
     } else {

@@ -1,6 +1,8 @@
 //! Rendering: tables for people, one JSON document for scripts. Jobs are rendered from
 //! `Job::redacted_json`, so secrets are masked in both.
 
+use crate::exit::CliError;
+use serde::Serialize;
 use serde_json::Value;
 use std::io::Write;
 
@@ -8,10 +10,19 @@ use std::io::Write;
 pub const MASK: &str = "***";
 
 /// Prints one JSON document on stdout.
-pub fn print_json(value: &Value) -> std::io::Result<()> {
+pub fn print_json(value: &Value) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .map_err(CliError::io)
+}
+
+/// A value as JSON (outcomes, locations: types whose serialization cannot fail on
+/// valid data; a failure is reported, not unwrapped).
+pub fn to_json(value: &impl Serialize) -> Result<Value, CliError> {
+    serde_json::to_value(value)
+        .map_err(|error| CliError::other(format!("cannot render the result as JSON: {error}")))
 }
 
 /// A text table with left-aligned columns.
@@ -64,8 +75,11 @@ impl Table {
     }
 
     /// Prints the table on stdout.
-    pub fn print(&self) -> std::io::Result<()> {
-        std::io::stdout().lock().write_all(self.render().as_bytes())
+    pub fn print(&self) -> Result<(), CliError> {
+        std::io::stdout()
+            .lock()
+            .write_all(self.render().as_bytes())
+            .map_err(CliError::io)
     }
 }
 

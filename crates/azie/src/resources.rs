@@ -13,7 +13,10 @@ pub async fn bitlocker_keys(
     show_secrets: bool,
 ) -> Result<(), CliError> {
     let client = context::client(global)?;
-    let keys = client.job(resource_group, name).bitlocker_keys().await?;
+    let keys = client
+        .job(resource_group, name)
+        .bitlocker_keys(None)
+        .await?;
     let shown = |key: &Option<String>| match key {
         Some(key) if show_secrets => key.clone(),
         Some(_) => MASK.to_owned(),
@@ -46,13 +49,13 @@ pub async fn locations(global: &GlobalArgs, command: LocationsCommand) -> Result
     let client = context::client_without_subscription(global)?;
     let values: Vec<Value> = match command {
         LocationsCommand::List => client
-            .list_locations()
+            .list_locations(None)
             .await?
             .iter()
-            .map(serde_json::to_value)
+            .map(output::to_json)
             .collect::<Result<_, _>>()?,
         LocationsCommand::Show { name } => {
-            let location = serde_json::to_value(client.get_location(&name).await?)?;
+            let location = output::to_json(&client.get_location(&name, None).await?)?;
             if global.output == OutputFormat::Json {
                 return Ok(output::print_json(&location)?);
             }

@@ -9,7 +9,7 @@ use crate::state::{JobState, JobStateExt as _};
 use azure_core::Bytes;
 use azure_core::fmt::SafeDebug;
 use azure_core::http::{ClientMethodOptions, RequestContent};
-use azure_importexport_rest::JobsUpdateOptions;
+use azure_importexport_rest::JobsClientUpdateOptions;
 use serde::Serialize;
 
 /// The only body a cancel sends: nothing else of the job is touched.
@@ -138,7 +138,7 @@ impl JobRef {
         loop {
             let sent = patches.attempt(async move {
                 let body = RequestContent::from_static(CANCEL_BODY);
-                let options = JobsUpdateOptions {
+                let options = JobsClientUpdateOptions {
                     method_options: method_options(context),
                 };
                 let response = jobs.update(rg, name, body, Some(options)).await?;

@@ -8,13 +8,14 @@ use crate::retry::{Attempts, Budget, RetryPolicy};
 use azure_core::Bytes;
 use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
-use azure_core::http::pager::{PagerContinuation, PagerOptions};
 use azure_core::fmt::SafeDebug;
+use azure_core::http::pager::{PagerContinuation, PagerOptions};
 use azure_core::http::{ClientMethodOptions, ClientOptions, Context, RetryOptions};
 use azure_importexport_rest::models::{DriveBitLockerKey, GetBitLockerKeysResponse};
 use azure_importexport_rest::{
-    BitLockerKeysListOptions, ImportExportClient, ImportExportClientOptions, JobsGetOptions,
-    JobsListByResourceGroupOptions, JobsListBySubscriptionOptions,
+    BitLockerKeysClientListOptions, ImportExportClient, ImportExportClientOptions,
+    JobsClientGetOptions, JobsClientListByResourceGroupOptions,
+    JobsClientListBySubscriptionOptions,
 };
 use futures::TryStreamExt as _;
 use serde::Deserialize;
@@ -324,13 +325,13 @@ impl ImportExport {
         let pager = match &options.resource_group {
             Some(rg) => jobs.list_by_resource_group(
                 rg,
-                Some(JobsListByResourceGroupOptions {
+                Some(JobsClientListByResourceGroupOptions {
                     top,
                     filter,
                     method_options,
                 }),
             )?,
-            None => jobs.list_by_subscription(Some(JobsListBySubscriptionOptions {
+            None => jobs.list_by_subscription(Some(JobsClientListBySubscriptionOptions {
                 top,
                 filter,
                 method_options,
@@ -468,12 +469,18 @@ impl JobRef {
     ) -> Result<Job, RequestError> {
         let jobs = &self.client.rest().jobs();
         let (rg, name) = (self.resource_group.as_str(), self.name.as_str());
-        read(budget, format!("GET job {}", self.label()), "the job", Job::from_json, || async move {
-            let options = JobsGetOptions {
-                method_options: method_options(context),
-            };
-            Ok(jobs.get(rg, name, Some(options)).await?.into_body().into())
-        })
+        read(
+            budget,
+            format!("GET job {}", self.label()),
+            "the job",
+            Job::from_json,
+            || async move {
+                let options = JobsClientGetOptions {
+                    method_options: method_options(context),
+                };
+                Ok(jobs.get(rg, name, Some(options)).await?.into_body().into())
+            },
+        )
         .await
     }
 
@@ -511,7 +518,7 @@ impl JobRef {
         let operation = format!("list BitLocker keys of job {}", self.label());
         let parse = |body: Bytes| serde_json::from_slice::<GetBitLockerKeysResponse>(&body);
         let response = read(&budget, operation, "the key list", parse, || async move {
-            let options = BitLockerKeysListOptions {
+            let options = BitLockerKeysClientListOptions {
                 method_options: method_options(context),
             };
             Ok(keys.list(rg, name, Some(options)).await?.into_body().into())

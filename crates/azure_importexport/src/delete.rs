@@ -11,7 +11,7 @@ use crate::state::{JobState, JobStateExt as _};
 use crate::wait::WaitOptions;
 use azure_core::fmt::SafeDebug;
 use azure_core::http::{ClientMethodOptions, Context};
-use azure_importexport_rest::JobsDeleteOptions;
+use azure_importexport_rest::JobsClientDeleteOptions;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -350,10 +350,11 @@ impl DeleteRun<'_> {
         // Bounded: `pause` fails once `max_attempts` DELETEs were sent, and `attempt`
         // once the time budget is spent.
         loop {
-            let options = JobsDeleteOptions {
+            let options = JobsClientDeleteOptions {
                 method_options: method_options(self.context()),
             };
-            let sent = deletes.attempt(async move { jobs.delete(rg, name, Some(options)).await.map(drop) });
+            let sent = deletes
+                .attempt(async move { jobs.delete(rg, name, Some(options)).await.map(drop) });
             let sent = sent.await;
             self.delete_attempts = deletes.made();
             let failure = match sent {

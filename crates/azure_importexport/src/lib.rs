@@ -92,19 +92,20 @@ pub use archive::{ArchiveRecord, ArchiveSink, FsArchive};
 pub use azure_importexport_rest::runtime::StaticTokenCredential;
 pub use cancel::{CancelOptions, CancelOutcome};
 pub use client::{
-    GetJobOptions, ImportExport, ImportExportOptions, JobRef, ListBitLockerKeysOptions, ListJobsOptions,
+    GetJobOptions, ImportExport, ImportExportOptions, JobRef, ListBitLockerKeysOptions,
+    ListJobsOptions,
 };
 pub use clock::{Clock, TokioClock, VirtualClock};
 pub use delete::{
     CancelAndDeleteOptions, CancelAndDeleteOutcome, DeleteOptions, DeleteOutcome, SameNameJob,
 };
 pub use error::{
-    ArchiveError, CategorizedError, CancelAndDeleteError, CancelError, DeleteError, ErrorCategory, GiveUpReason,
-    RequestError, WaitError,
+    ArchiveError, CancelAndDeleteError, CancelError, CategorizedError, DeleteError, ErrorCategory,
+    GiveUpReason, RequestError, WaitError,
 };
 pub use jitter::{Jitter, NoJitter, SeededJitter};
-pub use locations::{GetLocationOptions, ListLocationsOptions};
 pub use job::{Incarnation, Job, SECRET_FIELDS};
+pub use locations::{GetLocationOptions, ListLocationsOptions};
 pub use retry::RetryPolicy;
 pub use state::{JobState, JobStateExt};
 pub use wait::{ProgressCallback, WaitOptions, WaitProgress, WaitTarget};

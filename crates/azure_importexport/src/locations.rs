@@ -7,7 +7,7 @@ use azure_core::Bytes;
 use azure_core::fmt::SafeDebug;
 use azure_core::http::ClientMethodOptions;
 use azure_importexport_rest::models::{Location, LocationsResponse};
-use azure_importexport_rest::{LocationsGetOptions, LocationsListOptions};
+use azure_importexport_rest::{LocationsClientGetOptions, LocationsClientListOptions};
 
 /// Options for [`ImportExport::list_locations`].
 #[derive(Clone, Default, SafeDebug)]
@@ -57,12 +57,18 @@ impl ImportExport {
         let budget = self.budget(self.retry_policy());
         let locations = &self.rest().locations();
         let parse = |body: Bytes| serde_json::from_slice::<LocationsResponse>(&body);
-        let response = read(&budget, "list locations".to_owned(), "the location list", parse, || async move {
-            let options = LocationsListOptions {
-                method_options: method_options(context),
-            };
-            Ok(locations.list(Some(options)).await?.into_body().into())
-        })
+        let response = read(
+            &budget,
+            "list locations".to_owned(),
+            "the location list",
+            parse,
+            || async move {
+                let options = LocationsClientListOptions {
+                    method_options: method_options(context),
+                };
+                Ok(locations.list(Some(options)).await?.into_body().into())
+            },
+        )
         .await?;
         Ok(response.value.unwrap_or_default())
     }
@@ -99,12 +105,18 @@ impl ImportExport {
         let budget = self.budget(self.retry_policy());
         let locations = &self.rest().locations();
         let parse = |body: Bytes| serde_json::from_slice::<Location>(&body);
-        read(&budget, format!("GET location {name}"), "the location", parse, || async move {
-            let options = LocationsGetOptions {
-                method_options: method_options(context),
-            };
-            Ok(locations.get(name, Some(options)).await?.into_body().into())
-        })
+        read(
+            &budget,
+            format!("GET location {name}"),
+            "the location",
+            parse,
+            || async move {
+                let options = LocationsClientGetOptions {
+                    method_options: method_options(context),
+                };
+                Ok(locations.get(name, Some(options)).await?.into_body().into())
+            },
+        )
         .await
     }
 }

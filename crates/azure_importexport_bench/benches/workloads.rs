@@ -59,11 +59,7 @@ impl Setup {
             .enable_all()
             .build()
             .expect("runtime");
-        let ergonomic = ImportExport::new(
-            SUB,
-            Arc::new(StaticTokenCredential::new(TOKEN)),
-            ImportExportOptions::default().with_endpoint(base.clone()),
-        )
+        let ergonomic = ImportExport::new(SUB, Arc::new(StaticTokenCredential::new(TOKEN)), Some(ImportExportOptions::default().with_endpoint(base.clone())))
         .expect("ergonomic client");
         Setup {
             generated: generated_client(&base),
@@ -114,7 +110,7 @@ impl Setup {
         let outcome = self
             .ergonomic
             .job(RG, name)
-            .cancel(CancelOptions::default())
+            .cancel(None)
             .await
             .expect("cancel");
         assert!(outcome.job.cancel_requested());

@@ -16,7 +16,7 @@
 //! virtual time is the sum of every task's sleeps, so 200 tasks would spend each other's
 //! time budget.
 
-use azure_importexport::{CancelOptions, RetryPolicy};
+use azure_importexport::RetryPolicy;
 use azure_importexport_emulator::Emulator;
 use reliability_tests::{InstantClock, RG, SUB, SharedClock, client, job_body};
 use std::collections::{BTreeMap, HashMap};
@@ -94,12 +94,7 @@ async fn two_hundred_concurrent_cancels_under_throttling() {
     let mut tasks = tokio::task::JoinSet::new();
     for name in &names {
         let job = client.job(RG, name.clone());
-        tasks.spawn(async move {
-            (
-                job.name().to_owned(),
-                job.cancel(CancelOptions::default()).await,
-            )
-        });
+        tasks.spawn(async move { (job.name().to_owned(), job.cancel(None).await) });
     }
     let mut outcomes = BTreeMap::new();
     // Bounded: one result per spawned task.

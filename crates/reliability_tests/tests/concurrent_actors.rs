@@ -29,10 +29,11 @@
 //! (`CONCURRENT_ACTORS_REPLAY=<history>`).
 
 use async_trait::async_trait;
+use azure_importexport::CategorizedError as _;
 use azure_importexport::{
     ArchiveError, ArchiveRecord, ArchiveSink, CancelAndDeleteError, CancelAndDeleteOptions,
-    CancelError, CancelOptions, DeleteError, DeleteOptions, ErrorCategory, FsArchive, ImportExport,
-    JobState, RetryPolicy, WaitError, WaitOptions,
+    CancelError, DeleteError, DeleteOptions, ErrorCategory, FsArchive, ImportExport, JobState,
+    JobStateExt as _, RetryPolicy, WaitError, WaitOptions,
 };
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, JournalEntry, RequestKind};
 use reliability_tests::{RG, SUB, TestClock, client, job_body};
@@ -418,7 +419,7 @@ impl Run {
         };
 
         let outcome = match history.operation {
-            Operation::Cancel => match job_ref.cancel(CancelOptions::default()).await {
+            Operation::Cancel => match job_ref.cancel(None).await {
                 Ok(outcome) => Outcome::Cancelled {
                     cancel_requested: outcome.job.cancel_requested(),
                     marker: marker_of(
@@ -427,14 +428,17 @@ impl Run {
                 },
                 Err(error) => failed(error.category(), &error, cancel_failure(&error)),
             },
-            Operation::SafeDelete => deleted(job_ref.safe_delete(delete_options()).await),
+            Operation::SafeDelete => deleted(job_ref.safe_delete(Some(delete_options())).await),
             Operation::CancelAndDelete => {
-                let mut options = CancelAndDeleteOptions::new(Duration::from_secs(600));
+                let mut options = CancelAndDeleteOptions::default();
                 options.wait = options
                     .wait
                     .with_delays(Duration::from_secs(60), Duration::from_secs(60));
                 options.delete = delete_options();
-                match job_ref.cancel_and_delete(options).await {
+                match job_ref
+                    .cancel_and_delete(Duration::from_secs(600), Some(options))
+                    .await
+                {
                     Ok(outcome) => Outcome::Deleted {
                         archived_to: outcome.delete.archived_to,
                         left_alone: outcome.delete.same_name_job_left_alone.is_some(),
@@ -449,9 +453,12 @@ impl Run {
                 }
             }
             Operation::WaitUntilCompleted => {
-                let options = WaitOptions::new(Duration::from_secs(600))
+                let options = WaitOptions::default()
                     .with_delays(Duration::from_secs(60), Duration::from_secs(60));
-                match job_ref.wait_until(JobState::Completed, options).await {
+                match job_ref
+                    .wait_until(JobState::Completed, Duration::from_secs(600), Some(options))
+                    .await
+                {
                     Ok(job) => Outcome::Waited { state: job.state() },
                     Err(error @ WaitError::Gone { .. }) => {
                         failed(error.category(), &error, Failure::NotFound)
@@ -475,7 +482,7 @@ impl Run {
                     .and_then(marker_of)
             };
             emulator.clear_journal();
-            let second = deleted(job_ref.safe_delete(delete_options()).await);
+            let second = deleted(job_ref.safe_delete(Some(delete_options())).await);
             let journal = emulator.journal();
             self.check_deletes(history, &actor.lock().unwrap(), &journal, start)?;
             self.check_delete_outcome(history, &journal, &second)?;

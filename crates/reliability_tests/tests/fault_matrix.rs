@@ -580,7 +580,7 @@ async fn run_cell(fault: Fault, op: Op, variant: Variant) -> CellResult {
     let job = client.job(RG, JOB);
     let mut violations = Vec::new();
     let outcome = match op {
-        Op::Get => match job.get().await {
+        Op::Get => match job.get(None).await {
             Ok(found) => {
                 if fault == Fault::UnknownFields
                     && !String::from_utf8_lossy(found.json()).contains("futureTopLevel")
@@ -599,7 +599,13 @@ async fn run_cell(fault: Fault, op: Op, variant: Variant) -> CellResult {
                 request_outcome(&error)
             }
         },
-        Op::List => match client.list_jobs(Some(RG), None, None).await {
+        Op::List => match client
+            .list_jobs(Some(azure_importexport::ListJobsOptions {
+                resource_group: Some(RG.into()),
+                ..Default::default()
+            }))
+            .await
+        {
             Ok(jobs) => {
                 let names: Vec<_> = jobs.iter().map(|j| j.state().to_string()).collect();
                 if jobs.len() != 2 {
@@ -619,7 +625,7 @@ async fn run_cell(fault: Fault, op: Op, variant: Variant) -> CellResult {
                 request_outcome(&error)
             }
         },
-        Op::Cancel => match job.cancel(Default::default()).await {
+        Op::Cancel => match job.cancel(Some(Default::default())).await {
             Ok(outcome) => {
                 let service = emulator
                     .job_json(SUB, RG, JOB)
@@ -649,7 +655,7 @@ async fn run_cell(fault: Fault, op: Op, variant: Variant) -> CellResult {
         },
         Op::SafeDelete => {
             let options = DeleteOptions::default().with_archive(FsArchive::new(archive_dir.path()));
-            match job.safe_delete(options).await {
+            match job.safe_delete(Some(options)).await {
                 Ok(outcome) => {
                     if emulator.job_json(SUB, RG, JOB).is_some() {
                         violations
@@ -676,9 +682,16 @@ async fn run_cell(fault: Fault, op: Op, variant: Variant) -> CellResult {
             }
         }
         Op::WaitUntil => {
-            let options = WaitOptions::new(Duration::from_secs(3600))
+            let options = WaitOptions::default()
                 .with_delays(Duration::from_secs(60), Duration::from_secs(600));
-            match job.wait_until(JobState::Completed, options).await {
+            match job
+                .wait_until(
+                    JobState::Completed,
+                    Duration::from_secs(3600),
+                    Some(options),
+                )
+                .await
+            {
                 Ok(found) => {
                     if found.state() != JobState::Completed {
                         violations.push(format!("wait returned a {} job", found.state()));
@@ -1028,7 +1041,7 @@ async fn cancel_success_requires_a_job_showing_cancel_requested() {
     let clock = TestClock::new(wall_start());
     let retry = RetryPolicy::default().with_max_attempts(MAX_ATTEMPTS);
     let client = client(&emulator.uri(), clock, retry, None);
-    let result = client.job(RG, JOB).cancel(Default::default()).await;
+    let result = client.job(RG, JOB).cancel(Some(Default::default())).await;
     if let Ok(outcome) = &result {
         assert!(
             outcome.job.cancel_requested(),

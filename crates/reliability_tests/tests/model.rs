@@ -38,7 +38,7 @@
 
 use azure_core::http::RequestContent;
 use azure_importexport::{
-    CancelError, CancelOptions, DeleteError, DeleteOptions, FsArchive, ImportExport, JobState,
+    CancelError, DeleteError, DeleteOptions, FsArchive, ImportExport, JobState, JobStateExt as _,
     RequestError, RetryPolicy,
 };
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, JournalEntry, RequestKind};
@@ -278,11 +278,7 @@ async fn run_step(world: &mut World, step: &Step) -> Result<(), TestCaseError> {
         Step::Cancel(i) => {
             let name = JOBS[*i];
             let job_before = before.get(name);
-            let result = world
-                .client
-                .job(RG, name)
-                .cancel(CancelOptions::default())
-                .await;
+            let result = world.client.job(RG, name).cancel(None).await;
             let after = emulator.job_json(SUB, RG, name);
             let patches = emulator.journal()[journal_start..]
                 .iter()
@@ -359,7 +355,7 @@ async fn run_step(world: &mut World, step: &Step) -> Result<(), TestCaseError> {
             let job_before = before.get(name);
             let options =
                 DeleteOptions::default().with_archive(FsArchive::new(world.archive.path()));
-            let result = world.client.job(RG, name).safe_delete(options).await;
+            let result = world.client.job(RG, name).safe_delete(Some(options)).await;
             let after = emulator.job_json(SUB, RG, name);
             let deletes = emulator.journal()[journal_start..]
                 .iter()

@@ -2,9 +2,10 @@
 //! that answers in a legal but unusual way", as its own test. Every test here failed
 //! before the fix it is named after.
 
+use azure_importexport::CategorizedError as _;
 use azure_importexport::{
-    ArchiveRecord, ArchiveSink, CancelOptions, DeleteError, DeleteOptions, ErrorCategory,
-    FsArchive, JobState, RetryPolicy, TokioClock, WaitError, WaitOptions,
+    ArchiveRecord, ArchiveSink, DeleteError, DeleteOptions, ErrorCategory, FsArchive, JobState,
+    RetryPolicy, TokioClock, WaitError, WaitOptions,
 };
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use reliability_tests::{RG, SUB, TestClock, client, job_body};
@@ -64,7 +65,9 @@ async fn issue10_retried_delete_never_reaches_a_job_recreated_under_the_same_nam
 
     let outcome = sdk
         .job(RG, JOB)
-        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(archive_dir.path())))
+        .safe_delete(Some(
+            DeleteOptions::default().with_archive(FsArchive::new(archive_dir.path())),
+        ))
         .await
         .unwrap();
 
@@ -101,11 +104,7 @@ async fn issue10_retried_delete_without_system_data_sends_no_second_delete() {
     });
     let sdk = client(&emulator.uri(), clock, policy(), None);
 
-    let error = sdk
-        .job(RG, JOB)
-        .safe_delete(DeleteOptions::default())
-        .await
-        .unwrap_err();
+    let error = sdk.job(RG, JOB).safe_delete(None).await.unwrap_err();
 
     assert!(
         matches!(
@@ -143,7 +142,7 @@ async fn issue10_fs_archive_keeps_every_incarnation_of_a_name() {
         emulator.insert_job(SUB, RG, JOB, job("Creating", Some(created_at)));
         let outcome = sdk
             .job(RG, JOB)
-            .safe_delete(DeleteOptions::default().with_archive(archive.clone()))
+            .safe_delete(Some(DeleteOptions::default().with_archive(archive.clone())))
             .await
             .unwrap();
         archived.push((outcome.archived_to.unwrap(), outcome.job.json().to_vec()));
@@ -190,12 +189,12 @@ async fn issue10_writes_answered_202_or_204_are_not_refusals() {
         );
         let job_ref = sdk.job(RG, JOB);
 
-        let cancelled = job_ref.cancel(CancelOptions::default()).await.unwrap();
+        let cancelled = job_ref.cancel(None).await.unwrap();
         assert!(cancelled.job.cancel_requested(), "{status}");
         assert_eq!(cancelled.patch_attempts, 1, "{status}");
 
         emulator.advance_job_to(SUB, RG, JOB, "Completed").unwrap();
-        let deleted = job_ref.safe_delete(DeleteOptions::default()).await.unwrap();
+        let deleted = job_ref.safe_delete(None).await.unwrap();
         assert!(deleted.deleted_by_earlier_attempt, "{status}");
         assert_eq!(deletes_of(&emulator).len(), 1, "{status}");
         assert!(emulator.job_json(SUB, RG, JOB).is_none());
@@ -215,7 +214,7 @@ async fn issue10_a_short_outage_does_not_end_a_wait() {
         None,
     );
     let mover = emulator.clone();
-    let options = WaitOptions::new(Duration::from_secs(24 * 3600))
+    let options = WaitOptions::default()
         .with_delays(Duration::from_secs(60), Duration::from_secs(60))
         .on_progress(move |_| {
             let _ = mover.advance_job_to(SUB, RG, JOB, "Completed");
@@ -223,7 +222,11 @@ async fn issue10_a_short_outage_does_not_end_a_wait() {
 
     let job = sdk
         .job(RG, JOB)
-        .wait_until(JobState::Completed, options)
+        .wait_until(
+            JobState::Completed,
+            Duration::from_secs(24 * 3600),
+            Some(options),
+        )
         .await
         .unwrap();
 
@@ -251,10 +254,7 @@ async fn issue10_the_wait_deadline_bounds_a_poll_in_flight() {
 
     let error = sdk
         .job(RG, JOB)
-        .wait_until(
-            JobState::Completed,
-            WaitOptions::new(Duration::from_millis(300)),
-        )
+        .wait_until(JobState::Completed, Duration::from_millis(300), None)
         .await
         .unwrap_err();
 
@@ -292,11 +292,7 @@ async fn issue10_a_cancel_never_outlives_max_elapsed() {
     let sdk = client(&server.uri(), TokioClock, retry, None);
     let started = Instant::now();
 
-    let error = sdk
-        .job(RG, JOB)
-        .cancel(CancelOptions::default())
-        .await
-        .unwrap_err();
+    let error = sdk.job(RG, JOB).cancel(None).await.unwrap_err();
 
     let took = started.elapsed();
     assert_eq!(error.category(), ErrorCategory::GaveUp, "{error}");

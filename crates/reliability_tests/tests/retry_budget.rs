@@ -4,8 +4,8 @@
 
 use azure_core::http::{ClientOptions, FixedRetryOptions, RetryOptions};
 use azure_importexport::{
-    CancelError, CancelOptions, GiveUpReason, ImportExport, ImportExportOptions, JobState,
-    NoJitter, RequestError, RetryPolicy, SeededJitter, StaticTokenCredential,
+    CancelError, GiveUpReason, ImportExport, ImportExportOptions, JobState, NoJitter, RequestError,
+    RetryPolicy, SeededJitter, StaticTokenCredential,
 };
 use azure_importexport_emulator::{
     Emulator, EmulatorConfig, Fault, FaultRule, RequestKind, Schedule,
@@ -51,7 +51,12 @@ fn client_with_jitter(
     } else {
         options.with_jitter(NoJitter)
     };
-    ImportExport::new(SUB, Arc::new(StaticTokenCredential::new("t")), options).expect("client")
+    ImportExport::new(
+        SUB,
+        Arc::new(StaticTokenCredential::new("t")),
+        Some(options),
+    )
+    .expect("client")
 }
 
 /// A `Retry-After` longer than `max_retry_after` is capped (default 60 s).
@@ -67,7 +72,7 @@ async fn retry_after_is_capped_at_max_retry_after() {
     let client = client(&emulator.uri(), clock.clone(), RetryPolicy::default(), None);
     client
         .job(RG, JOB)
-        .get()
+        .get(None)
         .await
         .expect("the second attempt succeeds");
     assert_eq!(clock.sleeps(), [Duration::from_secs(60)]);
@@ -90,7 +95,11 @@ async fn retry_after_beyond_the_time_budget_gives_up_without_sleeping() {
     let clock = TestClock::new(wall_start());
     let retry = RetryPolicy::default().with_max_elapsed(Duration::from_secs(30));
     let client = client(&emulator.uri(), clock.clone(), retry, None);
-    let error = client.job(RG, JOB).get().await.expect_err("over budget");
+    let error = client
+        .job(RG, JOB)
+        .get(None)
+        .await
+        .expect_err("over budget");
     match error {
         RequestError::GaveUp {
             attempts: 1,
@@ -126,7 +135,7 @@ async fn backoff_is_exponential_with_full_jitter() {
     emulator.inject(FaultRule::new(RequestKind::GetJob, 100, Fault::status(503)));
     let clock = TestClock::new(wall_start());
     let plain = client_with_jitter(&emulator, clock.clone(), retry.clone(), false);
-    assert!(plain.job(RG, JOB).get().await.is_err());
+    assert!(plain.job(RG, JOB).get(None).await.is_err());
     assert_eq!(clock.sleeps(), ceilings);
     assert_eq!(count(&emulator, "GET"), 8);
 
@@ -136,7 +145,7 @@ async fn backoff_is_exponential_with_full_jitter() {
         emulator.inject(FaultRule::new(RequestKind::GetJob, 100, Fault::status(503)));
         let clock = TestClock::new(wall_start());
         let jittered = client_with_jitter(&emulator, clock.clone(), retry.clone(), true);
-        assert!(jittered.job(RG, JOB).get().await.is_err());
+        assert!(jittered.job(RG, JOB).get(None).await.is_err());
         let sleeps = clock.sleeps();
         assert_eq!(sleeps.len(), ceilings.len());
         for (delay, ceiling) in sleeps.iter().zip(&ceilings) {
@@ -179,10 +188,18 @@ async fn azure_core_retry_is_disabled_so_attempts_never_multiply() {
     .with_endpoint(emulator.uri())
     .with_retry(RetryPolicy::default().with_max_attempts(3))
     .with_clock(TestClock::new(wall_start()));
-    let client =
-        ImportExport::new(SUB, Arc::new(StaticTokenCredential::new("t")), options).expect("client");
+    let client = ImportExport::new(
+        SUB,
+        Arc::new(StaticTokenCredential::new("t")),
+        Some(options),
+    )
+    .expect("client");
 
-    let error = client.job(RG, JOB).get().await.expect_err("503 forever");
+    let error = client
+        .job(RG, JOB)
+        .get(None)
+        .await
+        .expect_err("503 forever");
     assert!(
         matches!(error, RequestError::GaveUp { attempts: 3, .. }),
         "{error:?}"
@@ -206,7 +223,7 @@ async fn max_attempts_bounds_the_patches_of_a_cancel() {
         let client = client(&emulator.uri(), clock, retry, None);
         let error = client
             .job(RG, JOB)
-            .cancel(CancelOptions::default())
+            .cancel(None)
             .await
             .expect_err("503 forever");
         assert!(
@@ -243,7 +260,7 @@ async fn a_throttled_cancel_that_meets_packaging_is_refused_by_the_re_read() {
 
     let error = client
         .job(RG, JOB)
-        .cancel(CancelOptions::default())
+        .cancel(None)
         .await
         .expect_err("too late by then");
     match &error {
@@ -289,7 +306,7 @@ async fn an_ambiguous_cancel_failure_rereads_and_sends_no_patch_at_packaging() {
 
     let error = client
         .job(RG, JOB)
-        .cancel(CancelOptions::default())
+        .cancel(None)
         .await
         .expect_err("too late by then");
     assert!(
@@ -318,11 +335,7 @@ async fn an_already_requested_cancel_sends_no_patch() {
         RetryPolicy::default(),
         None,
     );
-    let outcome = client
-        .job(RG, JOB)
-        .cancel(CancelOptions::default())
-        .await
-        .expect("idempotent");
+    let outcome = client.job(RG, JOB).cancel(None).await.expect("idempotent");
     assert!(outcome.already_requested && outcome.patch_attempts == 0);
     assert_eq!(count(&emulator, "PATCH"), 0);
 }

@@ -10,9 +10,8 @@
 //! `Authorization` header included.
 
 use azure_importexport::{
-    CancelAndDeleteOptions, CancelOptions, DeleteOptions, FsArchive, ImportExport,
-    ImportExportOptions, Job, JobState, RequestError, RetryPolicy, StaticTokenCredential,
-    VirtualClock, WaitOptions,
+    CancelAndDeleteOptions, DeleteOptions, FsArchive, ImportExport, ImportExportOptions, Job,
+    JobState, RequestError, RetryPolicy, StaticTokenCredential, VirtualClock,
 };
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use futures::TryStreamExt as _;
@@ -144,7 +143,7 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     show("job ref", format!("{:?}", client.job(RG, "job-get")));
 
     // Reads.
-    let job = client.job(RG, "job-get").get().await.expect("get");
+    let job = client.job(RG, "job-get").get(None).await.expect("get");
     assert!(
         String::from_utf8_lossy(job.json()).contains(CARRIER_ACCOUNT),
         "the bytes are exact"
@@ -153,11 +152,17 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     show("job model", format!("{:?}", job.model()));
     show("job serialized", serde_json::to_string(&job).expect("json"));
     show("job redacted", job.redacted_json().to_string());
-    let jobs = client.list_jobs(Some(RG), None, None).await.expect("list");
+    let jobs = client
+        .list_jobs(Some(azure_importexport::ListJobsOptions {
+            resource_group: Some(RG.into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
     show("jobs", format!("{jobs:?}"));
     let keys = client
         .job(RG, "job-get")
-        .bitlocker_keys()
+        .bitlocker_keys(None)
         .await
         .expect("keys");
     assert_eq!(
@@ -190,7 +195,7 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     // Writes and their outcomes.
     let cancelled = client
         .job(RG, "job-cancel")
-        .cancel(CancelOptions::default())
+        .cancel(None)
         .await
         .expect("cancel");
     show("cancel outcome", format!("{cancelled:?}"));
@@ -201,7 +206,9 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     let archive = tempfile::tempdir().expect("dir");
     let deleted = client
         .job(RG, "job-delete")
-        .safe_delete(DeleteOptions::default().with_archive(FsArchive::new(archive.path())))
+        .safe_delete(Some(
+            DeleteOptions::default().with_archive(FsArchive::new(archive.path())),
+        ))
         .await
         .expect("delete");
     show("delete outcome", format!("{deleted:?}"));
@@ -211,10 +218,13 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     );
     let both = client
         .job(RG, "job-both")
-        .cancel_and_delete(CancelAndDeleteOptions {
-            delete: DeleteOptions::default().with_archive(FsArchive::new(archive.path())),
-            ..CancelAndDeleteOptions::new(Duration::from_secs(600))
-        })
+        .cancel_and_delete(
+            Duration::from_secs(600),
+            Some(CancelAndDeleteOptions {
+                delete: DeleteOptions::default().with_archive(FsArchive::new(archive.path())),
+                ..Default::default()
+            }),
+        )
         .await;
     // The emulator's clock does not move here, so the wait times out: an error to show.
     show("cancel_and_delete", format!("{both:?}"));
@@ -229,13 +239,13 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     };
     let late = client
         .job(RG, "job-late")
-        .cancel(CancelOptions::default())
+        .cancel(None)
         .await
         .expect_err("late");
     error("too late", format!("{late:?}"), late.to_string());
     let not_deletable = client
         .job(RG, "job-late")
-        .safe_delete(DeleteOptions::default())
+        .safe_delete(None)
         .await
         .expect_err("not deletable");
     error(
@@ -243,10 +253,10 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
         format!("{not_deletable:?}"),
         not_deletable.to_string(),
     );
-    let missing = client.job(RG, "nope").get().await.expect_err("404");
+    let missing = client.job(RG, "nope").get(None).await.expect_err("404");
     error("not found", format!("{missing:?}"), missing.to_string());
     emulator.inject(FaultRule::new(RequestKind::GetJob, 10, Fault::status(503)));
-    let gave_up = client.job(RG, "job-get").get().await.expect_err("503");
+    let gave_up = client.job(RG, "job-get").get(None).await.expect_err("503");
     error("gave up", format!("{gave_up:?}"), gave_up.to_string());
     emulator.clear_faults();
     emulator.inject(FaultRule::new(
@@ -260,7 +270,7 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     ));
     let refused = client
         .job(RG, "job-get")
-        .cancel(CancelOptions::default())
+        .cancel(None)
         .await
         .expect_err("409");
     error("refused", format!("{refused:?}"), refused.to_string());
@@ -277,10 +287,7 @@ async fn no_secret_in_debug_errors_outcomes_or_tracing() {
     );
     let wait = client
         .job(RG, "job-get")
-        .wait_until(
-            JobState::Completed,
-            WaitOptions::new(Duration::from_secs(60)),
-        )
+        .wait_until(JobState::Completed, Duration::from_secs(60), None)
         .await
         .expect_err("never within a minute");
     error("wait timeout", format!("{wait:?}"), wait.to_string());
@@ -333,10 +340,10 @@ async fn unreadable_replies_never_quote_secrets() {
     let client = sdk_client(&server.uri());
     let keys = client
         .job(RG, "j")
-        .bitlocker_keys()
+        .bitlocker_keys(None)
         .await
         .expect_err("wrong type");
-    let job = client.job(RG, "j").get().await.expect_err("wrong type");
+    let job = client.job(RG, "j").get(None).await.expect_err("wrong type");
     for error in [&keys, &job] {
         assert!(
             matches!(error, RequestError::InvalidResponse { .. }),
@@ -400,7 +407,7 @@ async fn next_link_to_another_origin_never_gets_the_token() {
             .mount(&server)
             .await;
         let client = sdk_client(&server.uri());
-        let error = client.list_jobs(None, None, None).await.expect_err(link);
+        let error = client.list_jobs(None).await.expect_err(link);
         assert!(
             error.to_string().contains("refusing to follow nextLink"),
             "{error}"
@@ -448,16 +455,21 @@ async fn redirects_to_another_origin_never_get_the_token() {
         let client = sdk_client(&server.uri());
         let get = client
             .job(RG, "j")
-            .get()
+            .get(None)
             .await
             .expect_err("a redirect is no job");
         assert!(
             matches!(get, RequestError::Refused { status: s, .. } if s == status),
             "{get:?}"
         );
-        let keys = client.job(RG, "j").bitlocker_keys().await;
+        let keys = client.job(RG, "j").bitlocker_keys(None).await;
         assert!(keys.is_err());
-        let list = client.list_jobs(Some(RG), None, None).await;
+        let list = client
+            .list_jobs(Some(azure_importexport::ListJobsOptions {
+                resource_group: Some(RG.into()),
+                ..Default::default()
+            }))
+            .await;
         assert!(list.is_err());
         let (own, own_auth) = received_authorization(&server).await;
         assert_eq!(
@@ -477,9 +489,11 @@ async fn default_client_construction_keeps_the_token_out_of_debug() {
     let client = ImportExport::new(
         SUB,
         Arc::new(StaticTokenCredential::new(TOKEN)),
-        ImportExportOptions::default()
-            .with_endpoint("https://management.azure.com")
-            .with_clock(VirtualClock::new()),
+        Some(
+            ImportExportOptions::default()
+                .with_endpoint("https://management.azure.com")
+                .with_clock(VirtualClock::new()),
+        ),
     )
     .expect("client");
     assert_no_secret("client", &format!("{client:?} {:?}", client.rest()));

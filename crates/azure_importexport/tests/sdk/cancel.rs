@@ -501,7 +501,10 @@ async fn per_call_retry_policy_overrides_the_client_default() {
     env.on_job("GET", ok_job("Creating", false)).await;
     env.on_job("PATCH", ResponseTemplate::new(429)).await;
 
-    let options = CancelOptions { retry: Some(test_policy().with_max_attempts(5)), ..Default::default() };
+    let options = CancelOptions {
+        retry: Some(test_policy().with_max_attempts(5)),
+        ..Default::default()
+    };
     let error = env.job().cancel(Some(options)).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::GaveUp);

@@ -53,11 +53,17 @@ pub async fn env_with(policy: RetryPolicy, clock: VirtualClock) -> Env {
 }
 
 pub fn client_for(endpoint: &str, policy: RetryPolicy, clock: VirtualClock) -> ImportExport {
-    ImportExport::new(SUB, Arc::new(StaticTokenCredential::new(TOKEN)), Some(ImportExportOptions::default()
-            .with_endpoint(endpoint)
-            .with_retry(policy)
-            .with_clock(clock)
-            .with_jitter(NoJitter)))
+    ImportExport::new(
+        SUB,
+        Arc::new(StaticTokenCredential::new(TOKEN)),
+        Some(
+            ImportExportOptions::default()
+                .with_endpoint(endpoint)
+                .with_retry(policy)
+                .with_clock(clock)
+                .with_jitter(NoJitter),
+        ),
+    )
     .expect("client")
 }
 

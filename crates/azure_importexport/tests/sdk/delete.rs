@@ -1,6 +1,6 @@
 use crate::common::*;
-use azure_importexport::CategorizedError as _;
 use async_trait::async_trait;
+use azure_importexport::CategorizedError as _;
 use azure_importexport::{
     ArchiveError, ArchiveRecord, ArchiveSink, CancelAndDeleteError, CancelAndDeleteOptions,
     DeleteError, DeleteOptions, ErrorCategory, FsArchive, JobState, WaitOptions,
@@ -44,11 +44,7 @@ async fn every_non_deletable_state_is_refused_without_a_delete() {
             .await;
         env.on_job("DELETE", ResponseTemplate::new(200)).await;
 
-        let error = env
-            .job()
-            .safe_delete(None)
-            .await
-            .unwrap_err();
+        let error = env.job().safe_delete(None).await.unwrap_err();
 
         match &error {
             DeleteError::NotDeletable { state: seen, .. } => assert_eq!(seen, &state_of(state)),
@@ -67,11 +63,7 @@ async fn creating_job_is_deleted_and_confirmed_gone() {
         .await;
     env.on_job("DELETE", ResponseTemplate::new(200)).await;
 
-    let outcome = env
-        .job()
-        .safe_delete(None)
-        .await
-        .unwrap();
+    let outcome = env.job().safe_delete(None).await.unwrap();
 
     assert_eq!(outcome.state_at_delete, JobState::Creating);
     assert_eq!(outcome.archived_to, None);
@@ -105,7 +97,9 @@ async fn job_json_is_archived_byte_for_byte() {
 
     let outcome = env
         .job()
-        .safe_delete(Some(DeleteOptions::default().with_archive(FsArchive::new(dir.path()))))
+        .safe_delete(Some(
+            DeleteOptions::default().with_archive(FsArchive::new(dir.path())),
+        ))
         .await
         .unwrap();
 
@@ -185,7 +179,9 @@ async fn unwritable_archive_directory_means_no_delete() {
 
     let error = env
         .job()
-        .safe_delete(Some(DeleteOptions::default().with_archive(FsArchive::new(file.path()))))
+        .safe_delete(Some(
+            DeleteOptions::default().with_archive(FsArchive::new(file.path())),
+        ))
         .await
         .unwrap_err();
 
@@ -205,11 +201,7 @@ async fn delete_404_after_an_ambiguous_500_counts_as_deleted() {
     env.on_job("DELETE", arm_error(500, "InternalError", "oops"))
         .await;
 
-    let outcome = env
-        .job()
-        .safe_delete(None)
-        .await
-        .unwrap();
+    let outcome = env.job().safe_delete(None).await.unwrap();
 
     assert!(outcome.deleted_by_earlier_attempt);
     assert!(!outcome.removed_by_another_actor);
@@ -252,11 +244,7 @@ async fn delete_refusal_is_final() {
     env.on_job("DELETE", arm_error(400, "InvalidRequest", "bad request"))
         .await;
 
-    let error = env
-        .job()
-        .safe_delete(None)
-        .await
-        .unwrap_err();
+    let error = env.job().safe_delete(None).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::Refused);
     assert_eq!(env.count(Method::DELETE).await, 1);
@@ -278,11 +266,7 @@ async fn issue10_delete_409_job_cannot_be_deleted_is_refused_by_state() {
     )
     .await;
 
-    let error = env
-        .job()
-        .safe_delete(None)
-        .await
-        .unwrap_err();
+    let error = env.job().safe_delete(None).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::RefusedByState);
     match &error {
@@ -298,11 +282,7 @@ async fn delete_retries_are_bounded() {
     env.on_job("GET", ok_job("Creating", false)).await;
     env.on_job("DELETE", ResponseTemplate::new(503)).await;
 
-    let error = env
-        .job()
-        .safe_delete(None)
-        .await
-        .unwrap_err();
+    let error = env.job().safe_delete(None).await.unwrap_err();
 
     assert_eq!(error.category(), ErrorCategory::GaveUp);
     assert_eq!(env.count(Method::DELETE).await, 3);
@@ -314,11 +294,7 @@ async fn job_still_there_after_delete_is_reported() {
     env.on_job("GET", ok_job("Completed", false)).await;
     env.on_job("DELETE", ResponseTemplate::new(200)).await;
 
-    let error = env
-        .job()
-        .safe_delete(None)
-        .await
-        .unwrap_err();
+    let error = env.job().safe_delete(None).await.unwrap_err();
 
     assert!(
         matches!(
@@ -351,7 +327,11 @@ async fn cancel_and_delete_runs_the_whole_sequence() {
 
     let mut options = CancelAndDeleteOptions::default();
     options.wait = WaitOptions::default().with_delays(secs(10), secs(60));
-    let outcome = env.job().cancel_and_delete(secs(3600), Some(options)).await.unwrap();
+    let outcome = env
+        .job()
+        .cancel_and_delete(secs(3600), Some(options))
+        .await
+        .unwrap();
 
     let cancel = outcome.cancel.expect("cancelled");
     assert_eq!(cancel.state_at_request, JobState::Transferring);
@@ -375,11 +355,7 @@ async fn cancel_and_delete_skips_the_cancel_of_a_completed_job() {
     .await;
     env.on_job("DELETE", ResponseTemplate::new(200)).await;
 
-    let outcome = env
-        .job()
-        .cancel_and_delete(secs(60), None)
-        .await
-        .unwrap();
+    let outcome = env.job().cancel_and_delete(secs(60), None).await.unwrap();
 
     assert!(outcome.cancel.is_none());
     assert_eq!(env.count(Method::PATCH).await, 0);

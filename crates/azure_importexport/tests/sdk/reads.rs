@@ -125,7 +125,11 @@ async fn connection_errors_are_retried_and_bounded() {
 
 #[tokio::test]
 async fn plain_http_to_another_host_is_rejected_at_construction() {
-    let result = ImportExport::new(SUB, Arc::new(StaticTokenCredential::new(TOKEN)), Some(ImportExportOptions::default().with_endpoint("http://example.com")));
+    let result = ImportExport::new(
+        SUB,
+        Arc::new(StaticTokenCredential::new(TOKEN)),
+        Some(ImportExportOptions::default().with_endpoint("http://example.com")),
+    );
     assert!(result.is_err());
 }
 
@@ -159,7 +163,12 @@ async fn list_jobs_follows_pages_and_retries_a_failed_page() {
 
     let jobs = env
         .client
-        .list_jobs(Some(azure_importexport::ListJobsOptions { resource_group: Some(RG.into()), top: Some(1), filter: Some("state eq 'Creating'".into()), ..Default::default() }))
+        .list_jobs(Some(azure_importexport::ListJobsOptions {
+            resource_group: Some(RG.into()),
+            top: Some(1),
+            filter: Some("state eq 'Creating'".into()),
+            ..Default::default()
+        }))
         .await
         .unwrap();
 
@@ -184,13 +193,7 @@ async fn list_jobs_of_the_subscription_and_empty_pages() {
     .expect(1)
     .mount(&env.server)
     .await;
-    assert!(
-        env.client
-            .list_jobs(None)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(env.client.list_jobs(None).await.unwrap().is_empty());
 }
 
 #[tokio::test]
