@@ -7,22 +7,12 @@ use crate::output::{self, Table};
 use crate::progress::{Progress, format_elapsed};
 use azure_importexport::{
     CancelAndDeleteOptions, CancelOptions, CancelOutcome, DeleteOptions, FsArchive, Job, JobRef,
-    JobState, WaitError, WaitOptions, WaitTarget,
+    JobState, JobStateExt as _, WaitError, WaitOptions, WaitTarget,
 };
 use serde_json::{Value, json};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The states a wait can target.
-const WAITABLE: &[&str] = &[
-    "Creating",
-    "Shipping",
-    "Received",
-    "Transferring",
-    "Packaging",
-    "Completed",
-];
 
 pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliError> {
     let client = context::client(global)?;
@@ -198,15 +188,18 @@ fn print_cancel(
     Ok(())
 }
 
+/// A state of the lifecycle line (the states a wait can target), any case.
 fn waitable_state(state: &str) -> Result<JobState, CliError> {
-    WAITABLE
+    let lifecycle = JobState::lifecycle();
+    lifecycle
         .iter()
-        .find(|s| s.eq_ignore_ascii_case(state))
-        .map(|s| JobState::from(*s))
+        .find(|known| known.as_str().eq_ignore_ascii_case(state))
+        .cloned()
         .ok_or_else(|| {
+            let names: Vec<&str> = lifecycle.iter().map(JobState::as_str).collect();
             CliError::usage(format!(
                 "unknown --state `{state}`; expected one of {}",
-                WAITABLE.join(", ")
+                names.join(", ")
             ))
         })
 }

@@ -16,7 +16,7 @@
 //! virtual time is the sum of every task's sleeps, so 200 tasks would spend each other's
 //! time budget.
 
-use azure_importexport::RetryPolicy;
+use azure_importexport::{JobState, JobStateExt as _, RetryPolicy};
 use azure_importexport_emulator::Emulator;
 use reliability_tests::{InstantClock, RG, SUB, SharedClock, client, job_body};
 use std::collections::{BTreeMap, HashMap};
@@ -70,7 +70,8 @@ async fn two_hundred_concurrent_cancels_under_throttling() {
     let emulator = Emulator::start().await;
     let names: Vec<String> = (0..JOBS).map(|i| format!("job-{i:03}")).collect();
     for (i, name) in names.iter().enumerate() {
-        let state = ["Creating", "Shipping", "Received", "Transferring"][i % 4];
+        let cancellable = &JobState::lifecycle()[..4];
+        let state = cancellable[i % cancellable.len()].as_str();
         emulator.insert_job(SUB, RG, name, job_body(name, state));
     }
     let throttle = Arc::new(Throttle::default());

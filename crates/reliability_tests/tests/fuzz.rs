@@ -28,7 +28,7 @@ use azure_core::http::{
 };
 use azure_importexport::rest::runtime::ServiceErrorExt as _;
 use azure_importexport::{
-    ImportExport, ImportExportOptions, Job, RequestError, RetryPolicy, SeededJitter,
+    ImportExport, ImportExportOptions, Job, JobState, RequestError, RetryPolicy, SeededJitter,
     StaticTokenCredential, VirtualClock,
 };
 use proptest::prelude::*;
@@ -242,15 +242,8 @@ const KEYS: &[&str] = &[
     "incompleteBlobListUri",
 ];
 
+/// Values of the other enums (the job states come from `JobState::KNOWN`).
 const STRINGS: &[&str] = &[
-    "Creating",
-    "Shipping",
-    "Received",
-    "Transferring",
-    "Packaging",
-    "Completed",
-    "Closed",
-    "Canceled",
     "Specified",
     "NeverReceived",
     "SystemAssigned",
@@ -290,6 +283,7 @@ fn leaf() -> impl Strategy<Value = Value> {
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::from),
         prop::sample::select(STRINGS).prop_map(Value::from),
+        prop::sample::select(JobState::KNOWN).prop_map(|state| Value::from(state.as_str())),
         short_string().prop_map(Value::String),
     ]
 }

@@ -55,7 +55,6 @@ const MAX_ATTEMPTS: u32 = 3;
 /// Real time: the delay fault must exceed it.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(600);
 const DELAY: Duration = Duration::from_millis(1500);
-const CANCELLABLE: [&str; 4] = ["Creating", "Shipping", "Received", "Transferring"];
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
@@ -294,8 +293,7 @@ async fn run_step(world: &mut World, step: &Step) -> Result<(), TestCaseError> {
                     );
                     // An already-requested cancel is a success in any state (idempotent).
                     ensure!(
-                        outcome.already_requested
-                            || CANCELLABLE.contains(&outcome.state_at_request.as_str()),
+                        outcome.already_requested || outcome.state_at_request.can_cancel(),
                         "cancel succeeded at {}",
                         outcome.state_at_request
                     );
@@ -419,7 +417,7 @@ async fn run_step(world: &mut World, step: &Step) -> Result<(), TestCaseError> {
         }
         if is_cancel_patch(entry) {
             ensure!(
-                state.is_some_and(|s| CANCELLABLE.contains(&s)),
+                state.is_some_and(|s| JobState::from(s).can_cancel()),
                 "cancel PATCH reached {} in state {state:?} (step {step:?})",
                 entry.path
             );
