@@ -1,31 +1,23 @@
-//! The client, its options, and [`JobRef`]: reads (get, list, BitLocker keys).
+//! The client, its options, and [`JobRef`]: reads (get, BitLocker keys).
 
 use crate::clock::{Clock, TokioClock};
 use crate::error::RequestError;
 use crate::jitter::{Jitter, SeededJitter};
 use crate::job::Job;
-use crate::retry::{Attempts, Budget, RetryPolicy};
+use crate::retry::{Budget, RetryPolicy};
+use crate::throttle::{ArmLimits, ArmThrottle};
 use azure_core::Bytes;
 use azure_core::credentials::TokenCredential;
-use azure_core::error::ErrorKind;
 use azure_core::fmt::SafeDebug;
-use azure_core::http::pager::{PagerContinuation, PagerOptions};
 use azure_core::http::{ClientMethodOptions, ClientOptions, Context, RetryOptions};
 use azure_importexport_rest::models::{DriveBitLockerKey, GetBitLockerKeysResponse};
 use azure_importexport_rest::{
     BitLockerKeysClientListOptions, ImportExportClient, ImportExportClientOptions,
-    JobsClientGetOptions, JobsClientListByResourceGroupOptions,
-    JobsClientListBySubscriptionOptions,
+    JobsClientGetOptions,
 };
-use futures::TryStreamExt as _;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-
-/// A bound on paging, in case a service keeps returning a `nextLink`.
-const MAX_PAGES: u32 = 10_000;
 
 /// Options for [`ImportExport::new`].
 #[derive(Clone)]
@@ -46,6 +38,9 @@ pub struct ImportExportOptions {
     pub clock: Arc<dyn Clock>,
     /// Randomness for jittered delays.
     pub jitter: Arc<dyn Jitter>,
+    /// ARM's throttling buckets as this client paces itself against them (see
+    /// [`ArmLimits`]).
+    pub arm_limits: ArmLimits,
 }
 
 impl Default for ImportExportOptions {
@@ -58,6 +53,7 @@ impl Default for ImportExportOptions {
             retry: RetryPolicy::default(),
             clock: Arc::new(TokioClock),
             jitter: Arc::new(SeededJitter::from_entropy()),
+            arm_limits: ArmLimits::default(),
         }
     }
 }
@@ -97,21 +93,9 @@ impl fmt::Debug for ImportExportOptions {
             .field("retry", &self.retry)
             .field("clock", &self.clock)
             .field("jitter", &self.jitter)
+            .field("arm_limits", &self.arm_limits)
             .finish_non_exhaustive()
     }
-}
-
-/// Options for [`ImportExport::list_jobs`].
-#[derive(Clone, Default, SafeDebug)]
-pub struct ListJobsOptions<'a> {
-    /// Only the jobs of this resource group (the whole subscription when `None`).
-    pub resource_group: Option<String>,
-    /// `$top`: at most this many jobs per page.
-    pub top: Option<i64>,
-    /// `$filter`, as the service understands it.
-    pub filter: Option<String>,
-    /// The caller's context (cancellation, telemetry), carried to every request.
-    pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`JobRef::get`].
@@ -188,8 +172,11 @@ impl ImportExport {
             retry,
             clock,
             jitter,
+            arm_limits,
         } = options.unwrap_or_default();
         client_options.retry = RetryOptions::none();
+        let throttle = ArmThrottle::new(arm_limits, clock.clone());
+        client_options.per_try_policies.push(Arc::new(throttle));
         let rest = ImportExportClient::new(
             subscription_id,
             credential,
@@ -246,103 +233,6 @@ impl ImportExport {
     pub(crate) fn budget<'a>(&'a self, policy: &'a RetryPolicy) -> Budget<'a> {
         Budget::start(policy, self.clock(), self.jitter())
     }
-
-    /// Every job of the subscription, or of one resource group
-    /// ([`ListJobsOptions::resource_group`]), following `nextLink` through all pages.
-    ///
-    /// Each page is retried on its own under the default [`RetryPolicy`] (a failed
-    /// page is fetched again from its link, earlier pages are kept). Each [`Job`]
-    /// keeps the exact bytes of its entry in the page.
-    ///
-    /// ```
-    /// # use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
-    /// # use std::sync::Arc;
-    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = MockServer::start().await;
-    /// # let jobs_path = "/subscriptions/sub/providers/Microsoft.ImportExport/jobs";
-    /// # Mock::given(method("GET")).and(path(jobs_path)).and(wiremock::matchers::query_param_is_missing("page"))
-    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(format!(
-    /// #         r#"{{"value":[{{"name":"a","properties":{{"state":"Creating"}}}}],"nextLink":"{}{jobs_path}?page=2"}}"#, server.uri())))
-    /// #     .mount(&server).await;
-    /// # Mock::given(method("GET")).and(path(jobs_path)).and(wiremock::matchers::query_param("page", "2"))
-    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
-    /// #         r#"{"value":[{"name":"b","properties":{"state":"Completed"}}]}"#))
-    /// #     .mount(&server).await;
-    /// let client = ImportExport::new(
-    ///     "sub",
-    ///     Arc::new(StaticTokenCredential::new("token")),
-    ///     Some(ImportExportOptions::default().with_endpoint(server.uri())),
-    /// )?;
-    /// let jobs = client.list_jobs(None).await?;
-    /// let names: Vec<_> = jobs.iter().filter_map(|job| job.name()).collect();
-    /// assert_eq!(names, ["a", "b"]);
-    /// # Ok(()) }
-    /// ```
-    pub async fn list_jobs(
-        &self,
-        options: Option<ListJobsOptions<'_>>,
-    ) -> Result<Vec<Job>, RequestError> {
-        let options = options.unwrap_or_default();
-        let scope = match &options.resource_group {
-            Some(rg) => format!("list jobs of resource group {rg}"),
-            None => "list jobs of the subscription".to_owned(),
-        };
-        let mut jobs = Vec::new();
-        let mut continuation = None;
-        for page_number in 1..=MAX_PAGES {
-            let budget = self.budget(&self.inner.retry);
-            let mut attempts = budget.attempts(format!("{scope} (page {page_number})"));
-            let (body, next) = attempts
-                .run(|| self.fetch_page(&options, continuation.clone()))
-                .await?;
-            jobs.extend(parse_page(&body, &attempts)?);
-            match next {
-                Some(next) => continuation = Some(next),
-                None => return Ok(jobs),
-            }
-        }
-        Err(RequestError::InvalidResponse {
-            operation: scope,
-            detail: format!("the service returned more than {MAX_PAGES} pages; stopped paging"),
-        })
-    }
-
-    /// One page: a pager resumed at `continuation`, polled once.
-    async fn fetch_page(
-        &self,
-        options: &ListJobsOptions<'_>,
-        continuation: Option<PagerContinuation>,
-    ) -> azure_core::Result<(Bytes, Option<PagerContinuation>)> {
-        let method_options = PagerOptions {
-            continuation,
-            context: options.method_options.context.clone(),
-            ..Default::default()
-        };
-        let (top, filter) = (options.top, options.filter.clone());
-        let jobs = self.rest().jobs();
-        let pager = match &options.resource_group {
-            Some(rg) => jobs.list_by_resource_group(
-                rg,
-                Some(JobsClientListByResourceGroupOptions {
-                    top,
-                    filter,
-                    method_options,
-                }),
-            )?,
-            None => jobs.list_by_subscription(Some(JobsClientListBySubscriptionOptions {
-                top,
-                filter,
-                method_options,
-            }))?,
-        };
-        let mut pages = pager.into_pages();
-        let page = pages.try_next().await?.ok_or_else(|| {
-            azure_core::Error::with_message(ErrorKind::DataConversion, "the pager returned no page")
-        })?;
-        Ok((Bytes::from(page.into_body()), pages.into_continuation()))
-    }
 }
 
 /// One read under `budget`: sent with retries, then parsed by `parse` (`what` names
@@ -368,26 +258,6 @@ pub(crate) fn method_options<'a>(context: &Context<'a>) -> ClientMethodOptions<'
     ClientMethodOptions {
         context: context.clone(),
     }
-}
-
-/// The jobs of one page, each with the exact bytes of its entry.
-fn parse_page(body: &[u8], attempts: &Attempts<'_, '_>) -> Result<Vec<Job>, RequestError> {
-    #[derive(Deserialize)]
-    struct RawPage<'a> {
-        #[serde(borrow, default)]
-        value: Option<Vec<&'a RawValue>>,
-    }
-    let page: RawPage<'_> = serde_json::from_slice(body)
-        .map_err(|error| attempts.invalid_response(json_error_summary("the page", &error)))?;
-    page.value
-        .unwrap_or_default()
-        .into_iter()
-        .map(|raw| {
-            Job::from_json(Bytes::copy_from_slice(raw.get().as_bytes())).map_err(|error| {
-                attempts.invalid_response(json_error_summary("a job of the page", &error))
-            })
-        })
-        .collect()
 }
 
 /// Describes a JSON error by position only: serde's messages can quote values from the

@@ -83,9 +83,11 @@ mod delete;
 mod error;
 mod jitter;
 mod job;
+mod listing;
 mod locations;
 mod retry;
 mod state;
+mod throttle;
 mod wait;
 
 pub use archive::{ArchiveRecord, ArchiveSink, FsArchive};
@@ -93,7 +95,6 @@ pub use azure_importexport_rest::runtime::StaticTokenCredential;
 pub use cancel::{CancelOptions, CancelOutcome};
 pub use client::{
     GetJobOptions, ImportExport, ImportExportOptions, JobRef, ListBitLockerKeysOptions,
-    ListJobsOptions,
 };
 pub use clock::{Clock, TokioClock, VirtualClock};
 pub use delete::{
@@ -105,9 +106,11 @@ pub use error::{
 };
 pub use jitter::{Jitter, NoJitter, SeededJitter};
 pub use job::{Incarnation, Job, SECRET_FIELDS};
+pub use listing::{JobSelector, ListJobsOptions};
 pub use locations::{GetLocationOptions, ListLocationsOptions};
 pub use retry::RetryPolicy;
 pub use state::{JobState, JobStateExt};
+pub use throttle::ArmLimits;
 pub use wait::{ProgressCallback, WaitOptions, WaitProgress, WaitTarget};
 
 /// The generated low-level crate, re-exported (models, raw client, service errors).

@@ -1,0 +1,247 @@
+//! Listing jobs: a lazy stream over the pages (one page in memory at a time), and the
+//! selectors the fleet operations choose jobs with.
+
+use crate::client::{ImportExport, json_error_summary};
+use crate::error::RequestError;
+use crate::job::Job;
+use crate::retry::Attempts;
+use crate::state::JobState;
+use azure_core::Bytes;
+use azure_core::error::ErrorKind;
+use azure_core::fmt::SafeDebug;
+use azure_core::http::ClientMethodOptions;
+use azure_core::http::pager::{PagerContinuation, PagerOptions};
+use azure_importexport_rest::{
+    JobsClientListByResourceGroupOptions, JobsClientListBySubscriptionOptions,
+};
+use futures::{Stream, StreamExt as _, TryStreamExt as _, stream};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+/// A bound on paging, in case a service keeps returning a `nextLink`.
+const MAX_PAGES: u32 = 10_000;
+
+/// Options for [`ImportExport::list_jobs`] and [`ImportExport::jobs`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct ListJobsOptions<'a> {
+    /// Only the jobs of this resource group (the whole subscription when `None`).
+    pub resource_group: Option<String>,
+    /// `$top`: at most this many jobs per page.
+    pub top: Option<i64>,
+    /// `$filter`, as the service understands it.
+    pub filter: Option<String>,
+    /// The caller's context (cancellation, telemetry), carried to every request.
+    pub method_options: ClientMethodOptions<'a>,
+}
+
+/// Which jobs a fleet operation acts on. Every condition given must hold; the default
+/// selects every job (the CLI asks for `--all` to say so).
+///
+/// ```
+/// use azure_importexport::{Job, JobSelector, JobState};
+/// use std::time::{Duration, SystemTime};
+///
+/// let selector = JobSelector {
+///     states: vec![JobState::Completed],
+///     older_than: Some(Duration::from_secs(60 * 24 * 3600)),
+///     name_prefix: Some("migration-".into()),
+///     ..JobSelector::default()
+/// };
+/// let job = Job::from_json(br#"{"name":"migration-7","properties":{"state":"Completed"},
+///     "systemData":{"lastModifiedAt":"2026-01-01T00:00:00Z"}}"#.to_vec()).unwrap();
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000); // 2027
+/// assert!(selector.matches(&job, now));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobSelector {
+    /// Only this resource group (listed at resource-group scope).
+    pub resource_group: Option<String>,
+    /// Only jobs in one of these states (any state when empty).
+    pub states: Vec<JobState>,
+    /// Only jobs last changed (`systemData.lastModifiedAt`, else `createdAt`) longer
+    /// ago than this. A job with neither timestamp is never "older".
+    pub older_than: Option<Duration>,
+    /// Only jobs carrying every one of these tags with these values.
+    pub tags: BTreeMap<String, String>,
+    /// Only jobs whose name starts with this.
+    pub name_prefix: Option<String>,
+}
+
+impl JobSelector {
+    /// Whether `job` is selected, ages measured at `now`.
+    pub fn matches(&self, job: &Job, now: SystemTime) -> bool {
+        let state_ok = self.states.is_empty() || self.states.contains(&job.state());
+        let prefix_ok = self
+            .name_prefix
+            .as_deref()
+            .is_none_or(|prefix| job.name().is_some_and(|name| name.starts_with(prefix)));
+        let tags_ok = self.tags.iter().all(|(key, value)| {
+            job.tags()
+                .and_then(|tags| tags.get(key))
+                .is_some_and(|v| v == value)
+        });
+        let age_ok = self.older_than.is_none_or(|min_age| {
+            last_change(job)
+                .and_then(|changed| now.duration_since(changed).ok())
+                .is_some_and(|age| age > min_age)
+        });
+        state_ok && prefix_ok && tags_ok && age_ok
+    }
+
+    /// The listing that finds these jobs (resource-group scope when one is given).
+    pub fn listing(&self) -> ListJobsOptions<'static> {
+        ListJobsOptions {
+            resource_group: self.resource_group.clone(),
+            ..ListJobsOptions::default()
+        }
+    }
+}
+
+/// `systemData.lastModifiedAt`, else `createdAt`, as a time.
+fn last_change(job: &Job) -> Option<SystemTime> {
+    let text = job.last_modified_at().or_else(|| job.created_at())?;
+    let instant = azure_core::time::parse_rfc3339(text).ok()?;
+    let nanos = u64::try_from(instant.unix_timestamp_nanos()).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
+}
+
+impl ImportExport {
+    /// Every job of the subscription, or of one resource group
+    /// ([`ListJobsOptions::resource_group`]), following `nextLink` through all pages:
+    /// [`jobs`](Self::jobs), collected.
+    ///
+    /// ```
+    /// # use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+    /// # use std::sync::Arc;
+    /// # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = MockServer::start().await;
+    /// # let jobs_path = "/subscriptions/sub/providers/Microsoft.ImportExport/jobs";
+    /// # Mock::given(method("GET")).and(path(jobs_path)).and(wiremock::matchers::query_param_is_missing("page"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+    /// #         r#"{{"value":[{{"name":"a","properties":{{"state":"Creating"}}}}],"nextLink":"{}{jobs_path}?page=2"}}"#, server.uri())))
+    /// #     .mount(&server).await;
+    /// # Mock::given(method("GET")).and(path(jobs_path)).and(wiremock::matchers::query_param("page", "2"))
+    /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
+    /// #         r#"{"value":[{"name":"b","properties":{"state":"Completed"}}]}"#))
+    /// #     .mount(&server).await;
+    /// let client = ImportExport::new(
+    ///     "sub",
+    ///     Arc::new(StaticTokenCredential::new("token")),
+    ///     Some(ImportExportOptions::default().with_endpoint(server.uri())),
+    /// )?;
+    /// let jobs = client.list_jobs(None).await?;
+    /// let names: Vec<_> = jobs.iter().filter_map(|job| job.name()).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_jobs(
+        &self,
+        options: Option<ListJobsOptions<'_>>,
+    ) -> Result<Vec<Job>, RequestError> {
+        self.jobs(options).try_collect().await
+    }
+
+    /// The jobs as a stream: each page is fetched when the previous one is consumed
+    /// (one page in memory at a time), retried on its own under the default
+    /// [`RetryPolicy`](crate::RetryPolicy) (a failed page is fetched again from its
+    /// link). Each [`Job`] keeps the exact bytes of its entry, sliced from the page
+    /// without copying. Stops after 10,000 pages.
+    pub fn jobs<'s>(
+        &'s self,
+        options: Option<ListJobsOptions<'s>>,
+    ) -> impl Stream<Item = Result<Job, RequestError>> + Send + 's {
+        let options = options.unwrap_or_default();
+        let scope = match &options.resource_group {
+            Some(rg) => format!("list jobs of resource group {rg}"),
+            None => "list jobs of the subscription".to_owned(),
+        };
+        let start = Some((None, 1u32));
+        stream::try_unfold(start, move |cursor| {
+            let (options, scope) = (options.clone(), scope.clone());
+            async move {
+                let Some((continuation, page_number)) = cursor else {
+                    return Ok(None);
+                };
+                if page_number > MAX_PAGES {
+                    return Err(RequestError::InvalidResponse {
+                        operation: scope,
+                        detail: format!(
+                            "the service returned more than {MAX_PAGES} pages; stopped paging"
+                        ),
+                    });
+                }
+                let budget = self.budget(self.retry_policy());
+                let mut attempts = budget.attempts(format!("{scope} (page {page_number})"));
+                let (body, next) = attempts
+                    .run(|| self.fetch_page(&options, continuation.clone()))
+                    .await?;
+                let jobs = parse_page(&body, &attempts)?;
+                let cursor = next.map(|next| (Some(next), page_number + 1));
+                Ok(Some((jobs, cursor)))
+            }
+        })
+        .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+    }
+
+    /// One page: a pager resumed at `continuation`, polled once.
+    async fn fetch_page(
+        &self,
+        options: &ListJobsOptions<'_>,
+        continuation: Option<PagerContinuation>,
+    ) -> azure_core::Result<(Bytes, Option<PagerContinuation>)> {
+        let method_options = PagerOptions {
+            continuation,
+            context: options.method_options.context.clone(),
+            ..Default::default()
+        };
+        let (top, filter) = (options.top, options.filter.clone());
+        let jobs = self.rest().jobs();
+        let pager = match &options.resource_group {
+            Some(rg) => jobs.list_by_resource_group(
+                rg,
+                Some(JobsClientListByResourceGroupOptions {
+                    top,
+                    filter,
+                    method_options,
+                }),
+            )?,
+            None => jobs.list_by_subscription(Some(JobsClientListBySubscriptionOptions {
+                top,
+                filter,
+                method_options,
+            }))?,
+        };
+        let mut pages = pager.into_pages();
+        let page = pages.try_next().await?.ok_or_else(|| {
+            azure_core::Error::with_message(ErrorKind::DataConversion, "the pager returned no page")
+        })?;
+        Ok((Bytes::from(page.into_body()), pages.into_continuation()))
+    }
+}
+
+/// The jobs of one page, each with the exact bytes of its entry (a slice of the page's
+/// buffer, not a copy).
+fn parse_page(body: &Bytes, attempts: &Attempts<'_, '_>) -> Result<Vec<Job>, RequestError> {
+    #[derive(Deserialize)]
+    struct RawPage<'a> {
+        #[serde(borrow, default)]
+        value: Option<Vec<&'a RawValue>>,
+    }
+    let page: RawPage<'_> = serde_json::from_slice(body)
+        .map_err(|error| attempts.invalid_response(json_error_summary("the page", &error)))?;
+    page.value
+        .unwrap_or_default()
+        .into_iter()
+        .map(|raw| {
+            Job::from_json(body.slice_ref(raw.get().as_bytes())).map_err(|error| {
+                attempts.invalid_response(json_error_summary("a job of the page", &error))
+            })
+        })
+        .collect()
+}
