@@ -160,11 +160,13 @@ impl ArmThrottle {
     }
 }
 
+// The trait is declared with an elided `Context` lifetime; implementations must match it.
+#[allow(elided_lifetimes_in_paths)]
 #[async_trait]
 impl Policy for ArmThrottle {
     async fn send(
         &self,
-        ctx: &Context<'_>,
+        ctx: &Context,
         request: &mut Request,
         next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
