@@ -57,7 +57,7 @@ pub async fn locations(global: &GlobalArgs, command: LocationsCommand) -> Result
         LocationsCommand::Show { name } => {
             let location = output::to_json(&client.get_location(&name, None).await?)?;
             if global.output == OutputFormat::Json {
-                return Ok(output::print_json(&location)?);
+                return output::print_json(&location);
             }
             vec![location]
         }

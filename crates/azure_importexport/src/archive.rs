@@ -2,6 +2,7 @@
 
 use crate::error::ArchiveError;
 use crate::job::Job;
+use crate::redact::redact_personal_data;
 use async_trait::async_trait;
 use sha2::{Digest as _, Sha256};
 use std::fmt;
@@ -113,6 +114,13 @@ pub trait ArchiveSink: Send + Sync + fmt::Debug {
     /// Stores the record durably and returns where it went (a path, URL or id),
     /// reported as [`DeleteOutcome::archived_to`](crate::DeleteOutcome::archived_to).
     async fn archive(&self, record: ArchiveRecord<'_>) -> Result<String, ArchiveError>;
+
+    /// Whether this exact version of the record is stored already (incremental archives
+    /// skip it). The default, `false`, makes every run write.
+    async fn contains(&self, record: ArchiveRecord<'_>) -> Result<bool, ArchiveError> {
+        let _ = record;
+        Ok(false)
+    }
 }
 
 /// A directory of job records that never loses one:
@@ -150,12 +158,35 @@ pub trait ArchiveSink: Send + Sync + fmt::Debug {
 #[derive(Clone, Debug)]
 pub struct FsArchive {
     root: PathBuf,
+    redact: bool,
 }
 
 impl FsArchive {
     /// Archives under `root` (created when missing).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        FsArchive { root: root.into() }
+        FsArchive {
+            root: root.into(),
+            redact: false,
+        }
+    }
+
+    /// Writes every record with its personal data redacted ([`redact_personal_data`]):
+    /// the file says so in its content (`archiveRedaction`) and its name
+    /// (`….redacted.json`).
+    pub fn redacting_personal_data(mut self) -> Self {
+        self.redact = true;
+        self
+    }
+
+    /// The bytes this archive writes for `record`, and their file name.
+    fn prepare(&self, record: &ArchiveRecord<'_>) -> Result<(VersionName, Vec<u8>), ArchiveError> {
+        let json = if self.redact {
+            redact_personal_data(record.json)
+                .map_err(|error| format!("cannot redact a record that is not JSON: {error}"))?
+        } else {
+            record.json.to_vec()
+        };
+        Ok((VersionName::of(record, &json, self.redact), json))
     }
 
     /// The root directory.
@@ -204,27 +235,40 @@ impl FsArchive {
 impl ArchiveSink for FsArchive {
     async fn archive(&self, record: ArchiveRecord<'_>) -> Result<String, ArchiveError> {
         let dir = self.job_dir(record.subscription, record.resource_group, record.name)?;
-        let naming = VersionName::of(&record);
-        let json = record.json.to_vec();
+        let (naming, json) = self.prepare(&record)?;
         // File-system calls block: keep them off the async workers.
         let written = tokio::task::spawn_blocking(move || naming.write_once(&dir, &json))
             .await
             .map_err(|join| format!("the archive task failed: {join}"))??;
         Ok(written.display().to_string())
     }
+
+    async fn contains(&self, record: ArchiveRecord<'_>) -> Result<bool, ArchiveError> {
+        let dir = self.job_dir(record.subscription, record.resource_group, record.name)?;
+        let (naming, json) = self.prepare(&record)?;
+        tokio::task::spawn_blocking(move || match dir.exists() {
+            true => naming.existing(&dir, &json).map(|found| found.is_some()),
+            false => Ok(false),
+        })
+        .await
+        .map_err(|join| format!("the archive task failed: {join}"))?
+    }
 }
 
 /// How one version's file is named: `<incarnation>_<version>_<hash>.json`.
 struct VersionName {
+    /// `json`, or `redacted.json`.
+    extension: &'static str,
     incarnation: String,
     version: String,
     hash: String,
 }
 
 impl VersionName {
-    fn of(record: &ArchiveRecord<'_>) -> Self {
-        let digest = Sha256::digest(record.json);
+    fn of(record: &ArchiveRecord<'_>, written: &[u8], redacted: bool) -> Self {
+        let digest = Sha256::digest(written);
         VersionName {
+            extension: if redacted { "redacted.json" } else { "json" },
             incarnation: record
                 .created_at
                 .map_or_else(|| UNKNOWN_INCARNATION.to_owned(), sortable_time),
@@ -245,8 +289,8 @@ impl VersionName {
             return Ok(existing);
         }
         let path = dir.join(format!(
-            "{}_{}_{}.json",
-            self.incarnation, self.version, self.hash
+            "{}_{}_{}.{}",
+            self.incarnation, self.version, self.hash, self.extension
         ));
         let mut file =
             tempfile::NamedTempFile::new_in(dir).map_err(|error| cannot("write in", dir, error))?;
@@ -269,7 +313,7 @@ impl VersionName {
         let entries = std::fs::read_dir(dir)
             .map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
         let prefix = format!("{}_", self.incarnation);
-        let suffix = format!("_{}.json", self.hash);
+        let suffix = format!("_{}.{}", self.hash, self.extension);
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name();
             let name = name.to_string_lossy();

@@ -29,6 +29,10 @@ pub struct CancelOptions<'a> {
     /// Retry budget for this call; the client's default when `None`.
     /// `max_attempts` bounds the PATCH requests (the first included).
     pub retry: Option<RetryPolicy>,
+    /// Cancel only the incarnation created at this instant (`systemData.createdAt`): a
+    /// job that now has the name but another creation time is left alone
+    /// ([`CancelError::Replaced`]).
+    pub expected_created_at: Option<String>,
     /// The caller's context (cancellation, telemetry), carried to every request.
     pub method_options: ClientMethodOptions<'a>,
 }
@@ -124,6 +128,14 @@ impl JobRef {
         let budget = self.client.budget(&policy);
 
         let checked = self.fetch(&budget, context).await?;
+        if let Some(expected) = &options.expected_created_at {
+            if !checked.is_incarnation(expected) {
+                return Err(CancelError::Replaced {
+                    job: self.label(),
+                    created_at: checked.created_at().unwrap_or_default().to_owned(),
+                });
+            }
+        }
         let state_at_request = checked.state();
         if checked.cancel_requested() {
             return Ok(CancelOutcome::new(state_at_request, checked, true, 0));

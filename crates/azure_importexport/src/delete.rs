@@ -5,7 +5,7 @@ use crate::archive::{ArchiveRecord, ArchiveSink};
 use crate::cancel::{CancelOptions, CancelOutcome};
 use crate::client::{JobRef, method_options};
 use crate::error::{CancelAndDeleteError, CancelError, DeleteError};
-use crate::job::{Incarnation, Job, same_instant};
+use crate::job::{Incarnation, Job};
 use crate::retry::{Budget, Failure, RetryPolicy};
 use crate::state::{JobState, JobStateExt as _};
 use crate::wait::WaitOptions;
@@ -176,10 +176,7 @@ impl JobRef {
 
         let checked = self.fetch(&budget, context).await?;
         if let Some(expected) = &options.expected_created_at {
-            if checked
-                .created_at()
-                .is_none_or(|created| !same_instant(created, expected))
-            {
+            if !checked.is_incarnation(expected) {
                 return Err(DeleteError::Replaced {
                     job: self.label(),
                     created_at: checked.created_at().map(str::to_owned),

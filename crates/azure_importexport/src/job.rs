@@ -126,6 +126,13 @@ impl Job {
         self.model.system_data.as_ref()?.last_modified_at.as_deref()
     }
 
+    /// Whether this is the incarnation created at `created_at` (as from
+    /// [`created_at`](Self::created_at)); `false` without `systemData`.
+    pub fn is_incarnation(&self, created_at: &str) -> bool {
+        self.created_at()
+            .is_some_and(|mine| same_instant(mine, created_at))
+    }
+
     /// Whether `other` is provably the same incarnation of the job as `self`.
     ///
     /// Both have `systemData.createdAt`: the same instant means the same incarnation.
@@ -178,7 +185,7 @@ pub enum Incarnation {
 }
 
 /// Two RFC 3339 timestamps name the same instant (textually equal, or equal once parsed).
-pub(crate) fn same_instant(a: &str, b: &str) -> bool {
+fn same_instant(a: &str, b: &str) -> bool {
     a == b
         || matches!(
             (azure_core::time::parse_rfc3339(a), azure_core::time::parse_rfc3339(b)),

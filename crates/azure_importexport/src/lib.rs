@@ -81,10 +81,12 @@ mod client;
 mod clock;
 mod delete;
 mod error;
+mod fleet;
 mod jitter;
 mod job;
 mod listing;
 mod locations;
+mod redact;
 mod retry;
 mod state;
 mod throttle;
@@ -104,10 +106,15 @@ pub use error::{
     ArchiveError, CancelAndDeleteError, CancelError, CategorizedError, DeleteError, ErrorCategory,
     GiveUpReason, RequestError, WaitError,
 };
+pub use fleet::{
+    DEFAULT_CONCURRENCY, Done, Failed, FleetAction, FleetEvent, FleetEventCallback, FleetOptions,
+    FleetReport, FleetSummary, Plan, PlannedJob, SkipReason, Skipped,
+};
 pub use jitter::{Jitter, NoJitter, SeededJitter};
 pub use job::{Incarnation, Job, SECRET_FIELDS};
 pub use listing::{JobSelector, ListJobsOptions};
 pub use locations::{GetLocationOptions, ListLocationsOptions};
+pub use redact::{REDACTED, REDACTION_NOTE_PROPERTY, redact_personal_data};
 pub use retry::RetryPolicy;
 pub use state::{JobState, JobStateExt};
 pub use throttle::ArmLimits;

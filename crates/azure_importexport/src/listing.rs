@@ -198,7 +198,6 @@ impl ImportExport {
         let method_options = PagerOptions {
             continuation,
             context: options.method_options.context.clone(),
-            ..Default::default()
         };
         let (top, filter) = (options.top, options.filter.clone());
         let jobs = self.rest().jobs();

@@ -430,11 +430,12 @@ impl Run {
             },
             Operation::SafeDelete => deleted(job_ref.safe_delete(Some(delete_options())).await),
             Operation::CancelAndDelete => {
-                let mut options = CancelAndDeleteOptions::default();
-                options.wait = options
-                    .wait
-                    .with_delays(Duration::from_secs(60), Duration::from_secs(60));
-                options.delete = delete_options();
+                let options = CancelAndDeleteOptions {
+                    wait: WaitOptions::default()
+                        .with_delays(Duration::from_secs(60), Duration::from_secs(60)),
+                    delete: delete_options(),
+                    ..Default::default()
+                };
                 match job_ref
                     .cancel_and_delete(Duration::from_secs(600), Some(options))
                     .await

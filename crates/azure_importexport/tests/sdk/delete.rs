@@ -325,8 +325,10 @@ async fn cancel_and_delete_runs_the_whole_sequence() {
     env.on_job("PATCH", ok_job("Transferring", true)).await;
     env.on_job("DELETE", ResponseTemplate::new(200)).await;
 
-    let mut options = CancelAndDeleteOptions::default();
-    options.wait = WaitOptions::default().with_delays(secs(10), secs(60));
+    let options = CancelAndDeleteOptions {
+        wait: WaitOptions::default().with_delays(secs(10), secs(60)),
+        ..Default::default()
+    };
     let outcome = env
         .job()
         .cancel_and_delete(secs(3600), Some(options))

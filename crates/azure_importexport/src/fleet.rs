@@ -1,0 +1,503 @@
+//! Fleet operations: one action (cancel, delete, archive) over every job a
+//! [`JobSelector`] picks, planned before anything is sent, run with bounded concurrency,
+//! and reported job by job.
+//!
+//! Each job gets exactly the single-job rules ([`JobRef::cancel`], [`JobRef::safe_delete`])
+//! pinned to the incarnation the plan saw (`expected_created_at`), so a name re-created
+//! since the plan is left alone. The client's [`ArmLimits`](crate::ArmLimits) throttle
+//! paces every worker against ARM's buckets and shares one pause after a 429.
+//!
+//! **Interruption-safe by construction:** archives are written before deletes, archive
+//! writes are idempotent ([`FsArchive`](crate::FsArchive) never writes the same version
+//! twice), and a rerun plans again from a fresh listing, so a run killed at any point
+//! and started again finishes the work without losing or duplicating anything.
+
+use crate::archive::{ArchiveRecord, ArchiveSink};
+use crate::cancel::CancelOptions;
+use crate::client::ImportExport;
+use crate::delete::DeleteOptions;
+use crate::error::{CategorizedError, ErrorCategory, RequestError};
+use crate::job::Job;
+use crate::listing::JobSelector;
+use crate::retry::RetryPolicy;
+use crate::state::{JobState, JobStateExt as _};
+use futures::{StreamExt as _, TryStreamExt as _, stream};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Workers when [`FleetOptions::concurrency`] is not set: small, so a fleet run leaves
+/// room in the subscription's buckets for everyone else.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// What a fleet run does to each selected job.
+#[derive(Clone)]
+pub enum FleetAction {
+    /// Request the cancel (jobs before `Packaging`, not already cancel-requested).
+    Cancel,
+    /// Delete (`Creating` and `Completed` jobs), archiving each one first to `archive`,
+    /// or, with `None`, explicitly without an archive.
+    Delete {
+        /// Where each job goes before its DELETE; `None` deletes without a record.
+        archive: Option<Arc<dyn ArchiveSink>>,
+    },
+    /// Archive each job whose current version the sink does not hold yet.
+    Archive {
+        /// Where the records go.
+        sink: Arc<dyn ArchiveSink>,
+    },
+}
+
+impl fmt::Debug for FleetAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FleetAction::Cancel => f.write_str("Cancel"),
+            FleetAction::Delete { archive } => {
+                f.debug_struct("Delete").field("archive", archive).finish()
+            }
+            FleetAction::Archive { sink } => f.debug_struct("Archive").field("sink", sink).finish(),
+        }
+    }
+}
+
+/// A job named by the plan: which incarnation, in which state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedJob {
+    /// Resource group.
+    pub resource_group: String,
+    /// Job name.
+    pub name: String,
+    /// The state the plan saw.
+    pub state: JobState,
+    /// `systemData.createdAt` the plan saw (the incarnation acted on).
+    pub created_at: Option<String>,
+}
+
+impl PlannedJob {
+    fn of(job: &Job) -> Option<Self> {
+        Some(PlannedJob {
+            resource_group: job.resource_group()?.to_owned(),
+            name: job.name()?.to_owned(),
+            state: job.state(),
+            created_at: job.created_at().map(str::to_owned),
+        })
+    }
+}
+
+/// Why a job is left out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SkipReason {
+    /// Its state does not allow a cancel (from `Packaging` on, or a state this SDK does
+    /// not know).
+    StateForbidsCancel,
+    /// The cancel was requested already.
+    AlreadyCancelRequested,
+    /// Its state does not allow a delete (only `Creating` and `Completed` do).
+    StateForbidsDelete,
+    /// The archive holds this version already.
+    Unchanged,
+    /// The run was stopped before this job was started.
+    NotStarted,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::StateForbidsCancel => "its state no longer allows a cancel",
+            SkipReason::AlreadyCancelRequested => "the cancel was requested already",
+            SkipReason::StateForbidsDelete => "only Creating or Completed jobs can be deleted",
+            SkipReason::Unchanged => "archived already, unchanged since",
+            SkipReason::NotStarted => "not started: the run was stopped",
+        })
+    }
+}
+
+/// A job left out, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    /// The job.
+    #[serde(flatten)]
+    pub job: PlannedJob,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// A job the run acted on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Done {
+    /// The job.
+    #[serde(flatten)]
+    pub job: PlannedJob,
+    /// Where its record went, for archive and delete runs.
+    pub archived_to: Option<String>,
+}
+
+/// A job the run failed on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failed {
+    /// The job.
+    #[serde(flatten)]
+    pub job: PlannedJob,
+    /// What kind of failure (a job replaced since the plan is `NotFound`).
+    #[serde(serialize_with = "category_name")]
+    pub category: ErrorCategory,
+    /// The error, as the single-job helper reported it.
+    pub message: String,
+}
+
+fn category_name<S: serde::Serializer>(category: &ErrorCategory, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{category:?}"))
+}
+
+/// What will be done, and what is left out and why: computed before anything is sent.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The jobs it was made for.
+    pub selector: JobSelector,
+    /// The action.
+    pub action: FleetAction,
+    /// The jobs it will act on.
+    pub to_do: Vec<PlannedJob>,
+    /// The selected jobs it leaves alone, each with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reported as each job is settled.
+#[derive(Clone, Debug)]
+pub enum FleetEvent {
+    /// Acted on.
+    Done(Done),
+    /// Left alone.
+    Skipped(Skipped),
+    /// Failed.
+    Failed(Failed),
+}
+
+/// A progress callback.
+pub type FleetEventCallback = Arc<dyn Fn(&FleetEvent) + Send + Sync>;
+
+/// Options for [`ImportExport::run_plan`].
+#[derive(Clone, Default)]
+pub struct FleetOptions {
+    /// Jobs worked on at once; [`DEFAULT_CONCURRENCY`] when `None` (0 counts as 1).
+    pub concurrency: Option<usize>,
+    /// Retry budget of each job's requests; the client's default when `None`.
+    pub retry: Option<RetryPolicy>,
+    /// Called as each job is settled (progress bars).
+    pub on_event: Option<FleetEventCallback>,
+    /// Once set, no further job is started; jobs in flight finish (Ctrl-C).
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+impl fmt::Debug for FleetOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FleetOptions")
+            .field("concurrency", &self.concurrency)
+            .field("retry", &self.retry)
+            .field("stop", &self.stop)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything a run did: `{"done": [...], "skipped": [...], "failed": [...], "summary": {...}}`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FleetReport {
+    /// Acted on.
+    pub done: Vec<Done>,
+    /// Left alone (the plan's skips, then jobs not started when the run was stopped).
+    pub skipped: Vec<Skipped>,
+    /// Failed.
+    pub failed: Vec<Failed>,
+    /// Counts.
+    pub summary: FleetSummary,
+}
+
+/// The counts of a [`FleetReport`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetSummary {
+    /// Jobs acted on.
+    pub done: usize,
+    /// Jobs left alone.
+    pub skipped: usize,
+    /// Jobs failed.
+    pub failed: usize,
+    /// Whether the run was stopped before every job was started.
+    pub interrupted: bool,
+}
+
+impl FleetReport {
+    fn settle(&mut self, event: FleetEvent) {
+        match event {
+            FleetEvent::Done(done) => self.done.push(done),
+            FleetEvent::Skipped(skipped) => {
+                self.summary.interrupted |= skipped.reason == SkipReason::NotStarted;
+                self.skipped.push(skipped);
+            }
+            FleetEvent::Failed(failed) => self.failed.push(failed),
+        }
+        self.summary.done = self.done.len();
+        self.summary.skipped = self.skipped.len();
+        self.summary.failed = self.failed.len();
+    }
+}
+
+impl ImportExport {
+    /// Lists the jobs `selector` picks and decides, for each, whether `action` applies
+    /// (the single-job rules) or why not. Sends nothing that changes a job (an archive
+    /// plan asks the sink which versions it holds).
+    pub async fn plan(
+        &self,
+        selector: &JobSelector,
+        action: FleetAction,
+    ) -> Result<Plan, RequestError> {
+        let now = self.clock().wall_clock();
+        let mut plan = Plan {
+            selector: selector.clone(),
+            action,
+            to_do: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let mut jobs = self.jobs(Some(selector.listing()));
+        // Bounded by the listing's page limit.
+        while let Some(job) = jobs.try_next().await? {
+            if !selector.matches(&job, now) {
+                continue;
+            }
+            let Some(planned) = PlannedJob::of(&job) else {
+                continue;
+            };
+            match self.skip_reason(&plan.action, &job).await {
+                Some(reason) => plan.skipped.push(Skipped {
+                    job: planned,
+                    reason,
+                }),
+                None => plan.to_do.push(planned),
+            }
+        }
+        plan.to_do
+            .sort_by(|a, b| (&a.resource_group, &a.name).cmp(&(&b.resource_group, &b.name)));
+        Ok(plan)
+    }
+
+    async fn skip_reason(&self, action: &FleetAction, job: &Job) -> Option<SkipReason> {
+        let state = job.state();
+        match action {
+            FleetAction::Cancel if job.cancel_requested() => {
+                Some(SkipReason::AlreadyCancelRequested)
+            }
+            FleetAction::Cancel => (!state.can_cancel()).then_some(SkipReason::StateForbidsCancel),
+            FleetAction::Delete { .. } => {
+                (!state.can_delete()).then_some(SkipReason::StateForbidsDelete)
+            }
+            FleetAction::Archive { sink } => {
+                let record = self.record_of(job)?;
+                // A sink that cannot tell is asked to write (it dedupes, or keeps both).
+                sink.contains(record)
+                    .await
+                    .unwrap_or(false)
+                    .then_some(SkipReason::Unchanged)
+            }
+        }
+    }
+
+    fn record_of<'j>(&'j self, job: &'j Job) -> Option<ArchiveRecord<'j>> {
+        Some(ArchiveRecord::of_job(
+            self.subscription_id(),
+            job.resource_group()?,
+            job.name()?,
+            job,
+        ))
+    }
+
+    /// Runs `plan` with bounded concurrency and reports every job. A job's failure is
+    /// reported, never the end of the run.
+    ///
+    /// An archive run lists the jobs again and archives each planned job as the listing
+    /// shows it now (the bytes the plan compared with the archive); a planned job that
+    /// is gone by then is reported failed (`NotFound`).
+    pub async fn run_plan(&self, plan: Plan, options: Option<FleetOptions>) -> FleetReport {
+        let options = options.unwrap_or_default();
+        let mut report = FleetReport::default();
+        for skipped in plan.skipped {
+            report.settle(FleetEvent::Skipped(skipped));
+        }
+        let work: Vec<(PlannedJob, Option<Job>)> = match &plan.action {
+            FleetAction::Archive { .. } => match self.listed(&plan.selector, plan.to_do).await {
+                Ok(work) => work,
+                Err((gone, error)) => {
+                    for job in gone {
+                        report.settle(failed(job, &error));
+                    }
+                    return report;
+                }
+            },
+            _ => plan.to_do.into_iter().map(|job| (job, None)).collect(),
+        };
+        let workers = options.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
+        let stopped = || {
+            options
+                .stop
+                .as_ref()
+                .is_some_and(|stop| stop.load(Ordering::SeqCst))
+        };
+        let action = &plan.action;
+        let mut settled = stream::iter(work)
+            .map(|(job, listed)| async {
+                if stopped() {
+                    return FleetEvent::Skipped(Skipped {
+                        job,
+                        reason: SkipReason::NotStarted,
+                    });
+                }
+                self.act(action, job, listed, &options).await
+            })
+            .buffer_unordered(workers);
+        // Bounded by the plan's length.
+        while let Some(event) = settled.next().await {
+            if let Some(callback) = &options.on_event {
+                callback(&event);
+            }
+            report.settle(event);
+        }
+        report
+    }
+
+    /// The planned jobs, each with its entry in a fresh listing (`None`: gone since).
+    async fn listed(
+        &self,
+        selector: &JobSelector,
+        planned: Vec<PlannedJob>,
+    ) -> Result<Vec<(PlannedJob, Option<Job>)>, (Vec<PlannedJob>, RequestError)> {
+        let index: HashMap<(String, String), usize> = planned
+            .iter()
+            .enumerate()
+            .map(|(i, job)| ((job.resource_group.clone(), job.name.clone()), i))
+            .collect();
+        let mut found: Vec<(PlannedJob, Option<Job>)> =
+            planned.into_iter().map(|job| (job, None)).collect();
+        let mut jobs = self.jobs(Some(selector.listing()));
+        // Bounded by the listing's page limit.
+        loop {
+            match jobs.try_next().await {
+                Ok(Some(job)) => {
+                    let key = (
+                        job.resource_group().unwrap_or_default().to_owned(),
+                        job.name().unwrap_or_default().to_owned(),
+                    );
+                    if let Some(&i) = index.get(&key) {
+                        found[i].1 = Some(job);
+                    }
+                }
+                Ok(None) => return Ok(found),
+                Err(error) => return Err((found.into_iter().map(|(job, _)| job).collect(), error)),
+            }
+        }
+    }
+
+    /// One job, by the single-job helper, pinned to the planned incarnation.
+    async fn act(
+        &self,
+        action: &FleetAction,
+        job: PlannedJob,
+        listed: Option<Job>,
+        options: &FleetOptions,
+    ) -> FleetEvent {
+        let job_ref = self.job(job.resource_group.clone(), job.name.clone());
+        let failed = |error: &dyn CategorizedError| (error.category(), error.to_string());
+        let result = match action {
+            FleetAction::Cancel => {
+                let cancel = CancelOptions {
+                    retry: options.retry.clone(),
+                    expected_created_at: job.created_at.clone(),
+                    ..CancelOptions::default()
+                };
+                job_ref
+                    .cancel(Some(cancel))
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| failed(&e))
+            }
+            FleetAction::Delete { archive } => {
+                let delete = DeleteOptions {
+                    archive: archive.clone(),
+                    retry: options.retry.clone(),
+                    expected_created_at: job.created_at.clone(),
+                    ..DeleteOptions::default()
+                };
+                job_ref
+                    .safe_delete(Some(delete))
+                    .await
+                    .map(|outcome| outcome.archived_to)
+                    .map_err(|e| failed(&e))
+            }
+            FleetAction::Archive { sink } => self.archive_one(&job, listed, sink.as_ref()).await,
+        };
+        match result {
+            Ok(archived_to) => FleetEvent::Done(Done { job, archived_to }),
+            Err((category, message)) => FleetEvent::Failed(Failed {
+                job,
+                category,
+                message,
+            }),
+        }
+    }
+
+    /// Archives the version the listing shows, if it is the incarnation the plan saw.
+    async fn archive_one(
+        &self,
+        planned: &PlannedJob,
+        listed: Option<Job>,
+        sink: &dyn ArchiveSink,
+    ) -> Result<Option<String>, (ErrorCategory, String)> {
+        let label = format!("{}/{}", planned.resource_group, planned.name);
+        let replaced = |why: &str| {
+            (
+                ErrorCategory::NotFound,
+                format!("job {label} {why}; nothing was archived"),
+            )
+        };
+        let job = listed.ok_or_else(|| replaced("is gone since the plan"))?;
+        if planned
+            .created_at
+            .as_deref()
+            .is_some_and(|expected| !job.is_incarnation(expected))
+        {
+            return Err(replaced("was deleted and its name reused since the plan"));
+        }
+        let record = ArchiveRecord::of_job(
+            self.subscription_id(),
+            &planned.resource_group,
+            &planned.name,
+            &job,
+        );
+        sink.archive(record).await.map(Some).map_err(|error| {
+            (
+                ErrorCategory::Other,
+                format!("archiving {label} failed: {error}"),
+            )
+        })
+    }
+}
+
+fn failed(job: PlannedJob, error: &RequestError) -> FleetEvent {
+    FleetEvent::Failed(Failed {
+        job,
+        category: error.category(),
+        message: error.to_string(),
+    })
+}
+
+/// Used by the CLI's table.
+impl fmt::Display for PlannedJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{} ({})", self.resource_group, self.name, self.state)
+    }
+}
