@@ -3,6 +3,7 @@
 
 use crate::error::{CodegenError, Result};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -103,12 +104,7 @@ impl Customizations {
 impl PackageConfig {
     /// Reads a package config from a TOML file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = read_to_string(path)?;
-        toml::from_str(&text).map_err(|e| CodegenError::Parse {
-            path: path.to_owned(),
-            format: "TOML",
-            message: e.to_string(),
-        })
+        load_toml(path)
     }
 }
 
@@ -138,12 +134,7 @@ pub struct LockedFile {
 impl Lock {
     /// Reads the lock from a TOML file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = read_to_string(path)?;
-        toml::from_str(&text).map_err(|e| CodegenError::Parse {
-            path: path.to_owned(),
-            format: "TOML",
-            message: e.to_string(),
-        })
+        load_toml(path)
     }
 
     /// The entry for a relative path.
@@ -170,9 +161,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-pub(crate) fn read_to_string(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| CodegenError::Io {
+/// Reads and parses a TOML file (the package config, the lock); errors name the file,
+/// and the line for syntax errors.
+pub fn load_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|source| CodegenError::Io {
         path: path.to_owned(),
         source,
+    })?;
+    toml::from_str(&text).map_err(|e| CodegenError::Parse {
+        path: path.to_owned(),
+        format: "TOML",
+        message: e.to_string(),
     })
 }

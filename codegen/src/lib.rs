@@ -9,6 +9,8 @@
 //!
 //! Unsupported or invalid constructs are errors naming the file and JSON pointer.
 
+#![deny(missing_docs)]
+
 pub mod config;
 pub mod emit;
 pub mod error;
@@ -56,14 +58,10 @@ pub fn generate_package(
         };
         let module = emit::emit_module(&api, &options)?;
         let dir = Path::new(&config.output_dir).join(&version.module);
-        files.push(GeneratedFile {
-            path: dir.join("mod.rs"),
-            contents: module.client,
-        });
-        files.push(GeneratedFile {
-            path: dir.join("models.rs"),
-            contents: module.models,
-        });
+        files.extend(module.files().map(|(name, contents)| GeneratedFile {
+            path: dir.join(name),
+            contents: contents.to_owned(),
+        }));
     }
     Ok(files)
 }
@@ -144,7 +142,7 @@ serde_json = "1"
         api.title,
         api.api_version
     );
-    Ok(vec![
+    let mut files = vec![
         GeneratedFile {
             path: "Cargo.toml".into(),
             contents: cargo_toml,
@@ -153,23 +151,25 @@ serde_json = "1"
             path: "src/lib.rs".into(),
             contents: lib_rs,
         },
-        GeneratedFile {
-            path: "src/generated/mod.rs".into(),
-            contents: module.client,
-        },
-        GeneratedFile {
-            path: "src/generated/models.rs".into(),
-            contents: module.models,
-        },
-    ])
+    ];
+    files.extend(module.files().map(|(name, contents)| GeneratedFile {
+        path: Path::new("src/generated").join(name),
+        contents: contents.to_owned(),
+    }));
+    Ok(files)
 }
 
 /// Files under `root` whose contents differ from `files` (missing files count as stale).
+/// Line endings do not count: a checkout with `core.autocrlf` has CRLF files that are
+/// current.
 pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
+    let normalized = |text: &str| text.replace("\r\n", "\n");
     files
         .iter()
         .filter(|f| {
-            std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(f.contents.as_str())
+            std::fs::read_to_string(root.join(&f.path)).map_or(true, |on_disk| {
+                normalized(&on_disk) != normalized(&f.contents)
+            })
         })
         .map(|f| f.path.clone())
         .collect()

@@ -165,3 +165,41 @@ fn lock_mismatch_and_unlocked_files_are_refused() {
     let err = codegen::lower::lower(&mut loader, "spec.json", &Default::default()).unwrap_err();
     assert!(matches!(err, CodegenError::NotLocked { .. }), "{err}");
 }
+
+#[test]
+fn enum_values_equal_ignoring_case_are_refused() {
+    // Generated enums parse ignoring case (as ARM compares values), so these would collide.
+    let (pointer, message) = spec_error(&thing_spec(json!({ "Thing": { "properties": {
+        "mode": { "type": "string", "enum": ["FooBar", "Foobar"], "x-ms-enum": { "name": "Mode" } }
+    } } })));
+    assert_eq!(pointer, "/definitions/Thing/properties/mode");
+    assert!(
+        message.contains("`FooBar` and `Foobar`") && message.contains("ignoring case"),
+        "{message}"
+    );
+}
+
+#[test]
+fn generated_type_names_that_collide_are_refused() {
+    // A group named like the client gives a sub-client named like the client.
+    let api = lower(&spec(
+        get_op(
+            "ImportExport_Get",
+            "/subscriptions/{subscriptionId}/things",
+            json!({ "type": "string" }),
+        ),
+        json!({}),
+    ))
+    .unwrap();
+    let options = codegen::emit::EmitOptions {
+        runtime_path: "crate::runtime".into(),
+        client_name: "ImportExportClient".into(),
+        spec_file: "spec.json".into(),
+        spec_sha256: String::new(),
+    };
+    let error = codegen::emit::emit_module(&api, &options).unwrap_err();
+    assert!(
+        error.to_string().contains("`ImportExportClient`"),
+        "{error}"
+    );
+}

@@ -73,8 +73,13 @@ fn fragment() -> serde_json::Value {
                     "color": { "type": "string", "enum": ["Red", "Blue"], "x-ms-enum": { "name": "Color", "modelAsString": false } },
                     "secretKey": { "type": "string" },
                     "size": { "type": "integer", "format": "int64", "default": 1 },
-                    "details": { "x-ms-client-flatten": true, "properties": { "note": { "type": "string" } } }
+                    "details": { "x-ms-client-flatten": true, "properties": { "note": { "type": "string" } } },
+                    "lastResponse": { "$ref": "#/definitions/Response" }
                 }
+            },
+            "Response": {
+                "description": "Named like azure_core's `Response`, which the client then writes by full path.",
+                "properties": { "code": { "type": "integer", "format": "int32" } }
             },
             "WidgetList": { "properties": {
                 "value": { "type": "array", "items": { "$ref": "#/definitions/Widget" } },
@@ -99,15 +104,32 @@ fn fragment_snapshot_is_stable() {
     let first = emit_module(&api, &options).unwrap();
     let second = emit_module(&api, &options).unwrap();
     assert_eq!(first, second, "emission must be deterministic");
+    // The `Response` model shadows azure_core's `Response`: no import, the full path instead.
+    assert!(
+        first
+            .client
+            .contains("::azure_core::http::Response<models::Widget>"),
+        "{}",
+        first.client
+    );
+    assert!(
+        !first
+            .client
+            .lines()
+            .any(|line| line.starts_with("use ") && line.contains("Response")),
+        "{}",
+        first.client
+    );
+    assert!(first.models.contains("pub id: Option<String>,"));
     let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/fragment");
-    for (name, text) in [("mod.rs", &first.client), ("models.rs", &first.models)] {
+    for (name, text) in first.files() {
         let path = snapshots.join(name);
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
             std::fs::write(&path, text).unwrap();
         }
         let expected = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
-            expected == *text,
+            expected == text,
             "snapshot {} differs; review and rerun with UPDATE_SNAPSHOTS=1",
             path.display()
         );
@@ -131,7 +153,7 @@ fn committed_crate_is_current() {
         codegen::PackageConfig::load(&root.join("specs/azure_importexport_rest.toml")).unwrap();
     let lock = codegen::Lock::load(&root.join("specs/upstream.lock")).unwrap();
     let files = codegen::generate_package(&spec_root, &config, &lock).unwrap();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 8, "two api-versions of four files each");
     let stale = codegen::stale_files(&root, &files);
     assert!(
         stale.is_empty(),
@@ -144,6 +166,29 @@ fn committed_crate_is_current() {
         );
         assert!(file.contents.contains("DO NOT EDIT."));
     }
+}
+
+#[test]
+fn crlf_line_endings_are_not_stale() {
+    // A Windows checkout with `core.autocrlf` turns every `\n` into `\r\n`.
+    let files = vec![codegen::GeneratedFile {
+        path: "gen/mod.rs".into(),
+        contents: "// generated\npub fn f() {}\n".into(),
+    }];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("gen")).unwrap();
+    std::fs::write(
+        dir.path().join("gen/mod.rs"),
+        "// generated\r\npub fn f() {}\r\n",
+    )
+    .unwrap();
+    assert!(codegen::stale_files(dir.path(), &files).is_empty());
+    std::fs::write(
+        dir.path().join("gen/mod.rs"),
+        "// generated\r\npub fn g() {}\r\n",
+    )
+    .unwrap();
+    assert_eq!(codegen::stale_files(dir.path(), &files).len(), 1);
 }
 
 #[test]

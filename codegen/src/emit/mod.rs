@@ -1,14 +1,24 @@
 //! Intermediate model -> Rust source. Tokens are built with `quote` and printed with
 //! `prettyplease`, so the output depends only on the input: byte-identical on every
 //! machine, with no external rustfmt.
+//!
+//! An api-version module is four files, laid out as the modern azure-sdk-for-rust
+//! generated crates are: `mod.rs` (the client and its sub-clients), `models.rs`,
+//! `enums.rs` and `options.rs`.
 
 mod client;
+mod enums;
 mod models;
+mod names;
+mod options;
 
 use crate::error::{CodegenError, Result};
-use crate::ir::{Api, TypeRef};
+use crate::ir::{Api, Group, Operation, TypeRef};
+use heck::ToPascalCase;
+use names::Names;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
+use std::collections::BTreeSet;
 
 /// Where the generated code finds the hand-written runtime support.
 #[derive(Debug, Clone)]
@@ -23,26 +33,91 @@ pub struct EmitOptions {
     pub spec_sha256: String,
 }
 
-/// The two files of one api-version module.
+/// The files of one api-version module.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleSource {
-    /// `mod.rs`: client, sub-clients, options.
+    /// `mod.rs`: the client and one sub-client per operation group.
     pub client: String,
-    /// `models.rs`.
+    /// `models.rs`: request and response bodies; re-exports the enums.
     pub models: String,
+    /// `enums.rs`: extensible enums.
+    pub enums: String,
+    /// `options.rs`: the client's options and one options struct per operation.
+    pub options: String,
+}
+
+impl ModuleSource {
+    /// Every file, with its name inside the module's directory.
+    pub fn files(&self) -> [(&'static str, &str); 4] {
+        [
+            ("mod.rs", &self.client),
+            ("models.rs", &self.models),
+            ("enums.rs", &self.enums),
+            ("options.rs", &self.options),
+        ]
+    }
 }
 
 /// Emits one api-version module.
 pub fn emit_module(api: &Api, options: &EmitOptions) -> Result<ModuleSource> {
-    let rt: TokenStream = options.runtime_path.parse().map_err(|_| {
-        CodegenError::Config(format!("bad runtime path `{}`", options.runtime_path))
-    })?;
-    let client = client::emit(api, options, &rt);
-    let models = models::emit(api, &rt);
+    if syn::parse_str::<syn::Path>(&options.runtime_path).is_err() {
+        return Err(CodegenError::Config(format!(
+            "bad runtime path `{}`",
+            options.runtime_path
+        )));
+    }
+    let taken = defined_type_names(api, options)?;
+    let names = || Names::new(&taken, &options.runtime_path);
     Ok(ModuleSource {
-        client: render(client, options, "mod.rs")?,
-        models: render(models, options, "models.rs")?,
+        client: render(client::emit(api, options, &names()), options, "mod.rs")?,
+        models: render(models::emit(api, &names()), options, "models.rs")?,
+        enums: render(enums::emit(api, &names()), options, "enums.rs")?,
+        options: render(options::emit(api, options, &names()), options, "options.rs")?,
     })
+}
+
+/// Every type name the module defines, so that no import is shadowed by one. The names
+/// `mod.rs` sees (client, sub-clients, and the options it re-exports) must differ.
+fn defined_type_names(api: &Api, options: &EmitOptions) -> Result<BTreeSet<String>> {
+    let mut client_side = BTreeSet::new();
+    let operations = api
+        .groups
+        .iter()
+        .flat_map(|g| g.operations.iter().map(move |op| (g, op)));
+    for name in [options.client_name.clone(), client_options_name(options)]
+        .into_iter()
+        .chain(api.groups.iter().map(sub_client_name))
+        .chain(operations.map(|(g, op)| operation_options_name(g, op)))
+    {
+        if !client_side.insert(name.clone()) {
+            return Err(CodegenError::Config(format!(
+                "two generated types are named `{name}`; rename the client or the operation group"
+            )));
+        }
+    }
+    let models = api.models.iter().map(|m| m.name.clone());
+    let enums = api.enums.iter().map(|e| e.name.clone());
+    Ok(client_side.into_iter().chain(models).chain(enums).collect())
+}
+
+/// `JobsClient` for the `Jobs` group.
+pub(crate) fn sub_client_name(group: &Group) -> String {
+    format!("{}Client", group.name)
+}
+
+/// `JobsClientGetOptions`: the sub-client's name, the method, `Options`, as the modern
+/// azure-sdk-for-rust crates name them.
+pub(crate) fn operation_options_name(group: &Group, op: &Operation) -> String {
+    format!(
+        "{}{}Options",
+        sub_client_name(group),
+        op.method_name.to_pascal_case()
+    )
+}
+
+/// `ImportExportClientOptions`.
+pub(crate) fn client_options_name(options: &EmitOptions) -> String {
+    format!("{}Options", options.client_name)
 }
 
 fn render(tokens: TokenStream, options: &EmitOptions, what: &str) -> Result<String> {
@@ -53,7 +128,7 @@ fn render(tokens: TokenStream, options: &EmitOptions, what: &str) -> Result<Stri
     Ok(format!(
         "{}\n\n{}",
         header(&options.spec_file, &options.spec_sha256),
-        prettyplease::unparse(&file)
+        space_out_items(&prettyplease::unparse(&file))
     ))
 }
 
@@ -64,90 +139,170 @@ pub fn header(spec_file: &str, sha256: &str) -> String {
     )
 }
 
+/// Puts a blank line between items at the top level and inside `impl` blocks, and after
+/// the module docs (progenitor's `space_out_items`, on prettyplease's 4-space indent).
+/// Runs of `mod` lines, of `use` lines, of `pub use` lines and of associated types stay
+/// together.
+fn space_out_items(code: &str) -> String {
+    fn indent(line: &str) -> usize {
+        line.len() - line.trim_start().len()
+    }
+    fn declaration_kind(line: &str) -> Option<&'static str> {
+        let line = line.trim_start();
+        if line.starts_with("pub use ") {
+            return Some("pub use");
+        }
+        let line = line.trim_start_matches("pub ");
+        ["use ", "mod ", "type "]
+            .into_iter()
+            .find(|kind| line.starts_with(kind))
+    }
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in code.lines() {
+        if let Some(prev) = previous {
+            let after_module_docs = prev.starts_with("//!") && !line.starts_with("//!");
+            let is_comment = prev.trim_start().starts_with("//");
+            let ends_item = !is_comment && (prev.trim() == "}" || prev.ends_with(';'));
+            let same_kind = declaration_kind(prev).is_some()
+                && declaration_kind(prev) == declaration_kind(line);
+            let starts_item = indent(line) == indent(prev)
+                && indent(line) <= 4
+                && !line.trim_start().starts_with('}')
+                && !same_kind;
+            if !line.is_empty() && (after_module_docs || ends_item && starts_item) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}
+
 pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// `#[doc]` attributes for a description, escaped so rustdoc reads it as plain text.
-pub(crate) fn doc_attrs(text: &str) -> TokenStream {
-    doc_lines(text, false)
+/// Escapes spec text so that rustdoc shows it literally: no links, no HTML.
+pub(crate) fn escape_markdown(text: &str) -> String {
+    text.trim()
+        .lines()
+        .map(|line| {
+            line.replace('\\', "\\\\")
+                .replace('[', "\\[")
+                .replace(']', "\\]")
+                .replace('<', "\\<")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// `#![doc]` attributes (module docs).
-pub(crate) fn inner_doc_attrs(text: &str) -> TokenStream {
-    doc_lines(text, true)
-}
-
-/// `#[doc]` attributes for the generator's own text (may contain intra-doc links).
-pub(crate) fn plain_doc_attrs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", line.trim_end())
-        };
-        quote! { #[doc = #line] }
-    });
-    quote! { #(#lines)* }
-}
-
-fn doc_lines(text: &str, inner: bool) -> TokenStream {
-    let text = text.trim();
-    if text.is_empty() {
-        return quote!();
+/// Markdown for a parameter: its escaped description, or a note that the spec has none
+/// (every public item is documented).
+pub(crate) fn param_doc(wire_name: &str, description: &str) -> String {
+    if description.trim().is_empty() {
+        format!("The `{wire_name}` parameter (no description in the spec).")
+    } else {
+        escape_markdown(description)
     }
-    let lines = text.lines().map(|line| {
-        let escaped = line
-            .trim_end()
-            .replace('\\', "\\\\")
-            .replace('[', "\\[")
-            .replace(']', "\\]")
-            .replace('<', "\\<");
-        let escaped = if escaped.is_empty() {
-            String::new()
-        } else {
-            format!(" {escaped}")
-        };
-        if inner {
-            quote! { #![doc = #escaped] }
-        } else {
-            quote! { #[doc = #escaped] }
-        }
-    });
-    quote! { #(#lines)* }
 }
 
-/// Type of a field inside `models.rs`.
-pub(crate) fn field_type_tokens(ty: &TypeRef) -> TokenStream {
-    type_tokens(ty)
+/// `#[doc]` attributes for spec text, escaped with [`escape_markdown`].
+pub(crate) fn escaped_doc_attrs(text: &str) -> TokenStream {
+    verbatim_doc_attrs(&escape_markdown(text))
 }
 
-/// A type, with models and enums referred to by bare name.
-pub(crate) fn type_tokens(ty: &TypeRef) -> TokenStream {
-    type_tokens_with(ty, &quote!())
+/// `#[doc]` attributes for Markdown written by the generator (intra-doc links allowed).
+pub(crate) fn verbatim_doc_attrs(markdown: &str) -> TokenStream {
+    let lines = doc_lines(markdown);
+    quote! { #(#[doc = #lines])* }
 }
 
-/// A type, with models and enums referred to through `prefix` (e.g. `models::`).
-pub(crate) fn type_tokens_with(ty: &TypeRef, prefix: &TokenStream) -> TokenStream {
+/// `#![doc]` attributes (module docs) for Markdown written by the generator.
+pub(crate) fn verbatim_inner_doc_attrs(markdown: &str) -> TokenStream {
+    let lines = doc_lines(markdown);
+    quote! { #(#![doc = #lines])* }
+}
+
+/// One string per line, each starting with a space so that rustdoc and prettyplease
+/// print `/// text`, not `///text`.
+fn doc_lines(markdown: &str) -> Vec<String> {
+    markdown
+        .trim()
+        .lines()
+        .map(|line| match line.trim_end() {
+            "" => String::new(),
+            line => format!(" {line}"),
+        })
+        .collect()
+}
+
+/// A type as `models.rs` and `enums.rs` write it: models and enums by bare name.
+pub(crate) fn type_tokens(ty: &TypeRef, names: &Names) -> TokenStream {
+    type_tokens_in(ty, names, None::<&TokenStream>)
+}
+
+/// A type as the other files write it: models and enums through `module`
+/// (`models::JobResponse`).
+pub(crate) fn module_type_tokens(
+    ty: &TypeRef,
+    names: &Names,
+    module: &impl ToTokens,
+) -> TokenStream {
+    type_tokens_in(ty, names, Some(module))
+}
+
+fn type_tokens_in<M: ToTokens>(ty: &TypeRef, names: &Names, module: Option<&M>) -> TokenStream {
     match ty {
-        TypeRef::String => quote!(::std::string::String),
+        TypeRef::String => names.string.to_token_stream(),
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
-        TypeRef::Any => quote!(::serde_json::Value),
+        TypeRef::Any => quote!(serde_json::Value),
         TypeRef::Array(item) => {
-            let item = type_tokens_with(item, prefix);
-            quote!(::std::vec::Vec<#item>)
+            let vec = &names.vec;
+            let item = type_tokens_in(item, names, module);
+            quote!(#vec<#item>)
         }
         TypeRef::Map(value) => {
-            let value = type_tokens_with(value, prefix);
-            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+            let (map, string) = (&names.btree_map, &names.string);
+            let value = type_tokens_in(value, names, module);
+            quote!(#map<#string, #value>)
         }
         TypeRef::Model(name) | TypeRef::Enum(name) => {
             let name = ident(name);
-            quote!(#prefix #name)
+            match module {
+                Some(module) => quote!(#module::#name),
+                None => quote!(#name),
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_spaced_out_but_declarations_and_bodies_are_not() {
+        let code = "//! Docs.\nmod a;\npub mod b;\nuse a::B;\nuse c::D;\n/// x;\n/// y;\npub const X: u8 = 1;\npub struct S {\n    a: u8,\n}\nimpl S {\n    fn f() {\n        let x = 1;\n        if x {\n        }\n        g();\n    }\n    fn h() {}\n}\n";
+        let expected = "//! Docs.\n\nmod a;\npub mod b;\n\nuse a::B;\nuse c::D;\n\n/// x;\n/// y;\npub const X: u8 = 1;\n\npub struct S {\n    a: u8,\n}\n\nimpl S {\n    fn f() {\n        let x = 1;\n        if x {\n        }\n        g();\n    }\n\n    fn h() {}\n}\n";
+        assert_eq!(space_out_items(code), expected);
+    }
+
+    #[test]
+    fn spec_text_is_escaped_and_generator_text_is_not() {
+        let escaped = escaped_doc_attrs("See [this](x) <b>\\n</b>\n\nNext.").to_string();
+        assert!(
+            escaped.contains(r#"" See \\[this\\](x) \\<b>\\\\n\\</b>""#),
+            "{escaped}"
+        );
+        assert!(escaped.contains(r#""""#), "a blank line: {escaped}");
+        let verbatim = verbatim_doc_attrs("See [`Client::new`].").to_string();
+        assert!(verbatim.contains("\" See [`Client::new`].\""), "{verbatim}");
     }
 }

@@ -22,7 +22,7 @@
 
 mod legacy;
 
-use azure_importexport::{CancelOptions, ImportExport, ImportExportOptions, StaticTokenCredential};
+use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
 use azure_importexport_bench::RatioStats;
 use azure_importexport_bench::{
     DEFAULT_JOBS, HandPage, PAGE_SIZE, RG, SUB, TOKEN, criterion_test_mode, generated_client,
@@ -59,7 +59,11 @@ impl Setup {
             .enable_all()
             .build()
             .expect("runtime");
-        let ergonomic = ImportExport::new(SUB, Arc::new(StaticTokenCredential::new(TOKEN)), Some(ImportExportOptions::default().with_endpoint(base.clone())))
+        let ergonomic = ImportExport::new(
+            SUB,
+            Arc::new(StaticTokenCredential::new(TOKEN)),
+            Some(ImportExportOptions::default().with_endpoint(base.clone())),
+        )
         .expect("ergonomic client");
         Setup {
             generated: generated_client(&base),

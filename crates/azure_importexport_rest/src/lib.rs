@@ -31,6 +31,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod runtime;
 
 // Generated files are formatted by the generator (prettyplease), not by rustfmt.

@@ -21,6 +21,7 @@ fn fragment_snapshot_compiles_and_round_trips() {
         Some(Color::Unknown("Green".into())),
         "unknown enum values are kept"
     );
+    assert_eq!(Color::from("blue"), Color::Blue, "known values ignore case");
     assert_eq!(
         widget.note().map(String::as_str),
         Some("n"),

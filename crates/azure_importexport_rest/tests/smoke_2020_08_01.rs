@@ -5,7 +5,8 @@
 mod common;
 
 use azure_importexport_rest::v2020_08_01::{
-    API_VERSION, ImportExportClient, ImportExportClientOptions, JobsListByResourceGroupOptions,
+    API_VERSION, ImportExportClient, ImportExportClientOptions,
+    JobsClientListByResourceGroupOptions,
     models::{JobResponse, JobState},
 };
 use common::*;
@@ -66,7 +67,7 @@ async fn get_and_list_send_api_version_2020_08_01() {
         .jobs()
         .list_by_resource_group(
             RG,
-            Some(JobsListByResourceGroupOptions {
+            Some(JobsClientListByResourceGroupOptions {
                 top: Some(10),
                 ..Default::default()
             }),

@@ -3,11 +3,24 @@
 //! Fragment client for api-version `2030-01-01`.
 //!
 //! A test fragment.
+
+mod enums;
 pub mod models;
+mod options;
+
+pub use options::*;
+
+use azure_core::credentials::TokenCredential;
+use azure_core::http::{Method, NoFormat, Pager, RequestContent, Url};
+use crate::runtime::{ClientCore, path_param, set_json_body};
+use std::sync::Arc;
+
 /// The api-version this module speaks (sent as `api-version` on every request).
 pub const API_VERSION: &str = "2030-01-01";
+
 /// The endpoint used when none is configured (Azure public cloud).
 pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
+
 /// Client for Fragment (api-version `2030-01-01`).
 ///
 /// Cheap to clone: clones share one HTTP pipeline.
@@ -23,56 +36,52 @@ pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 /// ```
 #[derive(Clone, Debug)]
 pub struct WidgetClient {
-    core: crate::runtime::ClientCore,
-    subscription_id: ::std::string::String,
+    core: ClientCore,
+    subscription_id: String,
 }
-/// Options for [`WidgetClient::new`].
-#[derive(Clone, Debug, Default)]
-pub struct WidgetClientOptions {
-    /// azure_core options: retry, transport, per-call and per-try policies, instrumentation.
-    pub client_options: ::azure_core::http::ClientOptions,
-    /// Service endpoint; [`DEFAULT_ENDPOINT`] when `None`. Set it for sovereign clouds
-    /// or a local emulator. The token scope is derived from it (`{endpoint}/.default`).
-    pub endpoint: ::core::option::Option<::std::string::String>,
-    /// api-version to send; [`API_VERSION`] when `None`.
-    pub api_version: ::core::option::Option<::std::string::String>,
-}
+
 impl WidgetClient {
     /// Creates a client.
-    /// - `subscription_id`:
+    /// - `subscription_id`: The `subscriptionId` parameter (no description in the spec).
     /// - `credential`: any azure_core token credential (e.g. from azure_identity).
     /// - `options`: endpoint, api-version, retry, transport and policies.
     ///
     /// Fails if the endpoint is not a URL, or is plain `http` to a host other than loopback (a bearer token must never travel unencrypted).
     pub fn new(
-        subscription_id: impl ::core::convert::Into<::std::string::String>,
-        credential: ::std::sync::Arc<dyn ::azure_core::credentials::TokenCredential>,
-        options: ::core::option::Option<WidgetClientOptions>,
-    ) -> ::azure_core::Result<Self> {
+        subscription_id: impl Into<String>,
+        credential: Arc<dyn TokenCredential>,
+        options: Option<WidgetClientOptions>,
+    ) -> azure_core::Result<Self> {
         let options = options.unwrap_or_default();
-        let core = crate::runtime::ClientCore::new(
+        let core = ClientCore::new(
             options.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
             credential,
             options.client_options,
             options.api_version.unwrap_or_else(|| API_VERSION.to_owned()),
         )?;
-        ::core::result::Result::Ok(Self {
+        Ok(Self {
             core,
             subscription_id: subscription_id.into(),
         })
     }
+
     /// The endpoint requests go to.
-    pub fn endpoint(&self) -> &::azure_core::http::Url {
+    pub fn endpoint(&self) -> &Url {
         self.core.endpoint()
     }
+
     /// The api-version sent on every request.
     pub fn api_version(&self) -> &str {
         self.core.api_version()
     }
-    /// (client state, sent on every request that needs it).
-    pub fn subscription_id(&self) -> &::std::string::String {
+
+    /// The `subscriptionId` parameter (no description in the spec).
+    ///
+    /// Client state, sent on every request that needs it.
+    pub fn subscription_id(&self) -> &String {
         &self.subscription_id
     }
+
     /// Operations of the `Widgets` group.
     pub fn widgets(&self) -> WidgetsClient {
         WidgetsClient {
@@ -80,11 +89,13 @@ impl WidgetClient {
         }
     }
 }
+
 /// Operations of the `Widgets` group. Get one from [`WidgetClient::widgets`].
 #[derive(Clone, Debug)]
 pub struct WidgetsClient {
     client: WidgetClient,
 }
+
 impl WidgetsClient {
     /// Creates a widget.
     ///
@@ -92,9 +103,9 @@ impl WidgetsClient {
     pub async fn create(
         &self,
         widget_name: &str,
-        body: ::azure_core::http::RequestContent<models::Widget>,
-        options: ::core::option::Option<WidgetsCreateOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::Widget>> {
+        body: RequestContent<models::Widget>,
+        options: Option<WidgetsClientCreateOptions<'_>>,
+    ) -> azure_core::Result<::azure_core::http::Response<models::Widget>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -102,37 +113,29 @@ impl WidgetsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "widgets",
-                    crate::runtime::path_param("widgetName", widget_name)?,
+                    path_param("widgetName", widget_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Put);
-        if let ::core::option::Option::Some(value) = &options.client_tenant_id {
-            request
-                .insert_header(
-                    "x-ms-client-tenant-id",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Put);
+        if let Some(value) = &options.client_tenant_id {
+            request.insert_header("x-ms-client-tenant-id", value.to_string());
         }
-        crate::runtime::set_json_body(&mut request, body);
+        set_json_body(&mut request, body);
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16, 201u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
+
     /// `DELETE /subscriptions/{subscriptionId}/widgets/{widgetName}` (operation `Widgets_Delete`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response.
     pub async fn delete(
         &self,
         widget_name: &str,
-        options: ::core::option::Option<WidgetsDeleteOptions<'_>>,
-    ) -> ::azure_core::Result<
-        ::azure_core::http::Response<(), ::azure_core::http::NoFormat>,
-    > {
+        options: Option<WidgetsClientDeleteOptions<'_>>,
+    ) -> azure_core::Result<::azure_core::http::Response<(), NoFormat>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -140,26 +143,24 @@ impl WidgetsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "widgets",
-                    crate::runtime::path_param("widgetName", widget_name)?,
+                    path_param("widgetName", widget_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Delete);
+        let mut request = client.core.request(url, Method::Delete);
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
+
     /// `GET /subscriptions/{subscriptionId}/widgets` (operation `Widgets_List`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response. Returns a pager: iterate items, or pages with `into_pages()`; next links are followed only on the client's own origin.
     pub fn list(
         &self,
-        options: ::core::option::Option<WidgetsListOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Pager<models::WidgetList>> {
+        options: Option<WidgetsClientListOptions<'_>>,
+    ) -> azure_core::Result<Pager<models::WidgetList>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let mut url = client
@@ -167,42 +168,17 @@ impl WidgetsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "widgets",
                 ],
             )?;
         {
             let mut query = url.query_pairs_mut();
-            if let ::core::option::Option::Some(value) = &options.top {
-                query.append_pair("$top", &::std::string::ToString::to_string(value));
+            if let Some(value) = &options.top {
+                query.append_pair("$top", &value.to_string());
             }
         }
-        let request = client.core.request(url, ::azure_core::http::Method::Get);
-        ::core::result::Result::Ok(
-            client.core.pager(request, options.method_options, "nextLink", &[200u16]),
-        )
+        let request = client.core.request(url, Method::Get);
+        Ok(client.core.pager(request, options.method_options, "nextLink", &[200u16]))
     }
-}
-/// Options for [`WidgetsClient::create`].
-#[derive(Clone, Debug, Default)]
-pub struct WidgetsCreateOptions<'a> {
-    pub client_tenant_id: ::core::option::Option<::std::string::String>,
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
-/// Options for [`WidgetsClient::delete`].
-#[derive(Clone, Debug, Default)]
-pub struct WidgetsDeleteOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
-/// Options for [`WidgetsClient::list`].
-#[derive(Clone, Debug, Default)]
-pub struct WidgetsListOptions<'a> {
-    pub top: ::core::option::Option<i32>,
-    /// Context and continuation (resume from a saved next link) for the pager.
-    pub method_options: ::azure_core::http::pager::PagerOptions<'a>,
 }

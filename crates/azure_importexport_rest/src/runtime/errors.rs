@@ -1,7 +1,11 @@
 //! Service errors: azure_core's `HttpResponse` error, with a readable message for any
 //! body (ARM-shaped, flat, empty, HTML, truncated) and a typed view for callers.
+//!
+//! ARM bodies are read with azure_core's own `ErrorResponse`, which keeps `details` and
+//! `innererror`; the flat `{"code","message"}` some services send and the
+//! `x-ms-error-code` header are the fallbacks.
 
-use azure_core::error::ErrorKind;
+use azure_core::error::{ErrorDetail, ErrorKind, ErrorResponse, InnerError};
 use azure_core::http::{RawResponse, StatusCode};
 use serde::Deserialize;
 
@@ -9,7 +13,10 @@ use serde::Deserialize;
 const EXCERPT_CHARS: usize = 200;
 
 /// What the service said, parsed from an `HttpResponse` error.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `#[non_exhaustive]`: services add to the ARM error shape, and so may this view.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// HTTP status.
     pub status: StatusCode,
@@ -19,6 +26,10 @@ pub struct ServiceError {
     pub message: String,
     /// ARM error target.
     pub target: Option<String>,
+    /// The errors that make up this one (`error.details`), e.g. one per invalid property.
+    pub details: Vec<ErrorDetail>,
+    /// A more specific cause (`error.innererror`), when the service gives one.
+    pub inner_error: Option<InnerError>,
     /// The body as received.
     pub raw_body: Vec<u8>,
 }
@@ -61,42 +72,79 @@ impl ServiceErrorExt for azure_core::Error {
                 .message
                 .unwrap_or_else(|| describe_body(*status, raw_response.as_deref())),
             target: parsed.target,
+            details: parsed.details,
+            inner_error: parsed.inner_error,
             raw_body,
         })
     }
 }
 
-#[derive(Default, Deserialize)]
+/// The parts of an error body this module reads.
+#[derive(Default)]
 struct Parsed {
     code: Option<String>,
     message: Option<String>,
     target: Option<String>,
+    details: Vec<ErrorDetail>,
+    inner_error: Option<InnerError>,
+}
+
+impl From<ErrorDetail> for Parsed {
+    fn from(detail: ErrorDetail) -> Self {
+        Parsed {
+            code: detail.code,
+            message: detail.message,
+            target: detail.target,
+            details: detail.details,
+            inner_error: detail.inner_error,
+        }
+    }
+}
+
+/// Code, message and target only: read when azure_core's stricter types reject a body
+/// (e.g. `"details": null`), so that the code and message are not lost with them.
+#[derive(Deserialize)]
+struct Lenient {
+    error: Option<LenientDetail>,
+    #[serde(flatten)]
+    flat: LenientDetail,
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    error: Option<Parsed>,
+struct LenientDetail {
     code: Option<String>,
     message: Option<String>,
     target: Option<String>,
 }
 
-/// ARM `{"error":{...}}`, or the flat `{"code","message"}` some services send.
+impl From<LenientDetail> for Parsed {
+    fn from(detail: LenientDetail) -> Self {
+        Parsed {
+            code: detail.code,
+            message: detail.message,
+            target: detail.target,
+            ..Parsed::default()
+        }
+    }
+}
+
+/// ARM `{"error":{...}}` (azure_core's `ErrorResponse`), or the flat `{"code","message"}`
+/// some services send; anything else parses to nothing.
 fn parse_body(body: &[u8]) -> Parsed {
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope {
-            error: Some(inner), ..
-        }) => inner,
-        Ok(Envelope {
-            code,
-            message,
-            target,
+    if let Ok(Some(detail)) = serde_json::from_slice::<ErrorResponse>(body).map(|r| r.error) {
+        return detail.into();
+    }
+    if let Ok(detail) = serde_json::from_slice::<ErrorDetail>(body) {
+        if detail.code.is_some() || detail.message.is_some() {
+            return detail.into();
+        }
+    }
+    match serde_json::from_slice::<Lenient>(body) {
+        Ok(Lenient {
+            error: Some(detail),
             ..
-        }) => Parsed {
-            code,
-            message,
-            target,
-        },
+        }) => detail.into(),
+        Ok(Lenient { flat, .. }) => flat.into(),
         Err(_) => Parsed::default(),
     }
 }
@@ -258,5 +306,71 @@ mod tests {
             br#"{"code":"Bad","message":"flat"}"#,
         ));
         assert_eq!(flat.to_string(), "HTTP 400 (Bad): flat");
+    }
+
+    #[test]
+    fn details_and_inner_error_are_kept() {
+        let err = enrich(error_for(
+            StatusCode::BadRequest,
+            br#"{"error":{"code":"InvalidRequestContent","message":"Two properties are invalid.",
+                "details":[{"code":"InvalidCarrier","message":"Unknown carrier.","target":"carrierName"},
+                           {"code":"MissingDriveList","message":"No drives.","target":"driveList"}],
+                "innererror":{"code":"ValidationFailed","innererror":{"code":"CarrierNotSupported"}}}}"#,
+        ));
+        let service = err.service_error().unwrap();
+        assert_eq!(service.code.as_deref(), Some("InvalidRequestContent"));
+        let targets: Vec<_> = service
+            .details
+            .iter()
+            .map(|d| (d.code.as_deref(), d.target.as_deref()))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                (Some("InvalidCarrier"), Some("carrierName")),
+                (Some("MissingDriveList"), Some("driveList"))
+            ]
+        );
+        let inner = service.inner_error.unwrap();
+        assert_eq!(inner.code.as_deref(), Some("ValidationFailed"));
+        assert_eq!(
+            inner.inner_error.and_then(|i| i.code).as_deref(),
+            Some("CarrierNotSupported")
+        );
+        assert_eq!(
+            err.to_string(),
+            "HTTP 400 (InvalidRequestContent): Two properties are invalid."
+        );
+    }
+
+    #[test]
+    fn flat_body_keeps_its_details() {
+        let service = error_for(
+            StatusCode::Conflict,
+            br#"{"code":"Conflict","message":"flat","details":[{"code":"Locked"}]}"#,
+        )
+        .service_error()
+        .unwrap();
+        assert_eq!(service.code.as_deref(), Some("Conflict"));
+        assert_eq!(service.details.len(), 1);
+        assert_eq!(service.details[0].code.as_deref(), Some("Locked"));
+        assert!(service.inner_error.is_none());
+    }
+
+    #[test]
+    fn a_details_shape_azure_core_rejects_keeps_code_and_message() {
+        // `ErrorDetail::details` is a `Vec`: `null` fails azure_core's type, not this view.
+        for body in [
+            &br#"{"error":{"code":"Busy","message":"try later","target":"job","details":null}}"#[..],
+            br#"{"code":"Busy","message":"try later","target":"job","details":null}"#,
+        ] {
+            let service = error_for(StatusCode::Conflict, body)
+                .service_error()
+                .unwrap();
+            assert_eq!(service.code.as_deref(), Some("Busy"));
+            assert_eq!(service.message, "try later");
+            assert_eq!(service.target.as_deref(), Some("job"));
+            assert!(service.details.is_empty());
+        }
     }
 }

@@ -3,11 +3,24 @@
 //! StorageImportExport client for api-version `2021-01-01`.
 //!
 //! The Storage Import/Export Resource Provider API.
+
+mod enums;
 pub mod models;
+mod options;
+
+pub use options::*;
+
+use azure_core::credentials::TokenCredential;
+use azure_core::http::{Method, NoFormat, Pager, RequestContent, Response, Url};
+use crate::runtime::{ClientCore, path_param, set_json_body};
+use std::sync::Arc;
+
 /// The api-version this module speaks (sent as `api-version` on every request).
 pub const API_VERSION: &str = "2021-01-01";
+
 /// The endpoint used when none is configured (Azure public cloud).
 pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
+
 /// Client for StorageImportExport (api-version `2021-01-01`).
 ///
 /// Cheap to clone: clones share one HTTP pipeline.
@@ -23,23 +36,11 @@ pub const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 /// ```
 #[derive(Clone, Debug)]
 pub struct ImportExportClient {
-    core: crate::runtime::ClientCore,
-    accept_language: ::core::option::Option<::std::string::String>,
-    subscription_id: ::std::string::String,
+    core: ClientCore,
+    accept_language: Option<String>,
+    subscription_id: String,
 }
-/// Options for [`ImportExportClient::new`].
-#[derive(Clone, Debug, Default)]
-pub struct ImportExportClientOptions {
-    /// azure_core options: retry, transport, per-call and per-try policies, instrumentation.
-    pub client_options: ::azure_core::http::ClientOptions,
-    /// Service endpoint; [`DEFAULT_ENDPOINT`] when `None`. Set it for sovereign clouds
-    /// or a local emulator. The token scope is derived from it (`{endpoint}/.default`).
-    pub endpoint: ::core::option::Option<::std::string::String>,
-    /// api-version to send; [`API_VERSION`] when `None`.
-    pub api_version: ::core::option::Option<::std::string::String>,
-    /// Specifies the preferred language for the response.
-    pub accept_language: ::core::option::Option<::std::string::String>,
-}
+
 impl ImportExportClient {
     /// Creates a client.
     /// - `subscription_id`: The subscription ID for the Azure user.
@@ -48,51 +49,60 @@ impl ImportExportClient {
     ///
     /// Fails if the endpoint is not a URL, or is plain `http` to a host other than loopback (a bearer token must never travel unencrypted).
     pub fn new(
-        subscription_id: impl ::core::convert::Into<::std::string::String>,
-        credential: ::std::sync::Arc<dyn ::azure_core::credentials::TokenCredential>,
-        options: ::core::option::Option<ImportExportClientOptions>,
-    ) -> ::azure_core::Result<Self> {
+        subscription_id: impl Into<String>,
+        credential: Arc<dyn TokenCredential>,
+        options: Option<ImportExportClientOptions>,
+    ) -> azure_core::Result<Self> {
         let options = options.unwrap_or_default();
-        let core = crate::runtime::ClientCore::new(
+        let core = ClientCore::new(
             options.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
             credential,
             options.client_options,
             options.api_version.unwrap_or_else(|| API_VERSION.to_owned()),
         )?;
-        ::core::result::Result::Ok(Self {
+        Ok(Self {
             core,
             accept_language: options.accept_language,
             subscription_id: subscription_id.into(),
         })
     }
+
     /// The endpoint requests go to.
-    pub fn endpoint(&self) -> &::azure_core::http::Url {
+    pub fn endpoint(&self) -> &Url {
         self.core.endpoint()
     }
+
     /// The api-version sent on every request.
     pub fn api_version(&self) -> &str {
         self.core.api_version()
     }
-    /// The subscription ID for the Azure user. (client state, sent on every request that needs it).
-    pub fn subscription_id(&self) -> &::std::string::String {
+
+    /// The subscription ID for the Azure user.
+    ///
+    /// Client state, sent on every request that needs it.
+    pub fn subscription_id(&self) -> &String {
         &self.subscription_id
     }
+
     /// Operations of the `BitLockerKeys` group.
     pub fn bit_locker_keys(&self) -> BitLockerKeysClient {
         BitLockerKeysClient {
             client: self.clone(),
         }
     }
+
     /// Operations of the `Jobs` group.
     pub fn jobs(&self) -> JobsClient {
         JobsClient { client: self.clone() }
     }
+
     /// Operations of the `Locations` group.
     pub fn locations(&self) -> LocationsClient {
         LocationsClient {
             client: self.clone(),
         }
     }
+
     /// Operations of the `Operations` group.
     pub fn operations(&self) -> OperationsClient {
         OperationsClient {
@@ -100,11 +110,13 @@ impl ImportExportClient {
         }
     }
 }
+
 /// Operations of the `BitLockerKeys` group. Get one from [`ImportExportClient::bit_locker_keys`].
 #[derive(Clone, Debug)]
 pub struct BitLockerKeysClient {
     client: ImportExportClient,
 }
+
 impl BitLockerKeysClient {
     /// Returns the BitLocker Keys for all drives in the specified job.
     ///
@@ -113,10 +125,8 @@ impl BitLockerKeysClient {
         &self,
         resource_group_name: &str,
         job_name: &str,
-        options: ::core::option::Option<BitLockerKeysListOptions<'_>>,
-    ) -> ::azure_core::Result<
-        ::azure_core::http::Response<models::GetBitLockerKeysResponse>,
-    > {
+        options: Option<BitLockerKeysClientListOptions<'_>>,
+    ) -> azure_core::Result<Response<models::GetBitLockerKeysResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -124,48 +134,34 @@ impl BitLockerKeysClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "resourceGroups",
-                    crate::runtime::path_param(
-                        "resourceGroupName",
-                        resource_group_name,
-                    )?,
+                    path_param("resourceGroupName", resource_group_name)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
-                    crate::runtime::path_param("jobName", job_name)?,
+                    path_param("jobName", job_name)?,
                     "listBitLockerKeys",
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Post);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Post);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
 }
-/// Options for [`BitLockerKeysClient::list`].
-#[derive(Clone, Debug, Default)]
-pub struct BitLockerKeysListOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
+
 /// Operations of the `Jobs` group. Get one from [`ImportExportClient::jobs`].
 #[derive(Clone, Debug)]
 pub struct JobsClient {
     client: ImportExportClient,
 }
+
 impl JobsClient {
     /// Creates a new job or updates an existing job in the specified subscription.
     ///
@@ -174,9 +170,9 @@ impl JobsClient {
         &self,
         resource_group_name: &str,
         job_name: &str,
-        body: ::azure_core::http::RequestContent<models::PutJobParameters>,
-        options: ::core::option::Option<JobsCreateOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::JobResponse>> {
+        body: RequestContent<models::PutJobParameters>,
+        options: Option<JobsClientCreateOptions<'_>>,
+    ) -> azure_core::Result<Response<models::JobResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -184,43 +180,30 @@ impl JobsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "resourceGroups",
-                    crate::runtime::path_param(
-                        "resourceGroupName",
-                        resource_group_name,
-                    )?,
+                    path_param("resourceGroupName", resource_group_name)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
-                    crate::runtime::path_param("jobName", job_name)?,
+                    path_param("jobName", job_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Put);
-        if let ::core::option::Option::Some(value) = &options.client_tenant_id {
-            request
-                .insert_header(
-                    "x-ms-client-tenant-id",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Put);
+        if let Some(value) = &options.client_tenant_id {
+            request.insert_header("x-ms-client-tenant-id", value.to_string());
         }
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
-        crate::runtime::set_json_body(&mut request, body);
+        set_json_body(&mut request, body);
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16, 201u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
+
     /// Deletes an existing job. Only jobs in the Creating or Completed states can be deleted.
     ///
     /// `DELETE /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ImportExport/jobs/{jobName}` (operation `Jobs_Delete`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response.
@@ -228,10 +211,8 @@ impl JobsClient {
         &self,
         resource_group_name: &str,
         job_name: &str,
-        options: ::core::option::Option<JobsDeleteOptions<'_>>,
-    ) -> ::azure_core::Result<
-        ::azure_core::http::Response<(), ::azure_core::http::NoFormat>,
-    > {
+        options: Option<JobsClientDeleteOptions<'_>>,
+    ) -> azure_core::Result<Response<(), NoFormat>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -239,35 +220,26 @@ impl JobsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "resourceGroups",
-                    crate::runtime::path_param(
-                        "resourceGroupName",
-                        resource_group_name,
-                    )?,
+                    path_param("resourceGroupName", resource_group_name)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
-                    crate::runtime::path_param("jobName", job_name)?,
+                    path_param("jobName", job_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Delete);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Delete);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
+
     /// Gets information about an existing job.
     ///
     /// `GET /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ImportExport/jobs/{jobName}` (operation `Jobs_Get`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response.
@@ -275,8 +247,8 @@ impl JobsClient {
         &self,
         resource_group_name: &str,
         job_name: &str,
-        options: ::core::option::Option<JobsGetOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::JobResponse>> {
+        options: Option<JobsClientGetOptions<'_>>,
+    ) -> azure_core::Result<Response<models::JobResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -284,43 +256,34 @@ impl JobsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "resourceGroups",
-                    crate::runtime::path_param(
-                        "resourceGroupName",
-                        resource_group_name,
-                    )?,
+                    path_param("resourceGroupName", resource_group_name)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
-                    crate::runtime::path_param("jobName", job_name)?,
+                    path_param("jobName", job_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Get);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
+
     /// Returns all active and completed jobs in a resource group.
     ///
     /// `GET /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ImportExport/jobs` (operation `Jobs_ListByResourceGroup`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response. Returns a pager: iterate items, or pages with `into_pages()`; next links are followed only on the client's own origin.
     pub fn list_by_resource_group(
         &self,
         resource_group_name: &str,
-        options: ::core::option::Option<JobsListByResourceGroupOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Pager<models::ListJobsResponse>> {
+        options: Option<JobsClientListByResourceGroupOptions<'_>>,
+    ) -> azure_core::Result<Pager<models::ListJobsResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let mut url = client
@@ -328,15 +291,9 @@ impl JobsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "resourceGroups",
-                    crate::runtime::path_param(
-                        "resourceGroupName",
-                        resource_group_name,
-                    )?,
+                    path_param("resourceGroupName", resource_group_name)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
@@ -344,32 +301,27 @@ impl JobsClient {
             )?;
         {
             let mut query = url.query_pairs_mut();
-            if let ::core::option::Option::Some(value) = &options.top {
-                query.append_pair("$top", &::std::string::ToString::to_string(value));
+            if let Some(value) = &options.top {
+                query.append_pair("$top", &value.to_string());
             }
-            if let ::core::option::Option::Some(value) = &options.filter {
-                query.append_pair("$filter", &::std::string::ToString::to_string(value));
+            if let Some(value) = &options.filter {
+                query.append_pair("$filter", &value.to_string());
             }
         }
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Get);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
-        ::core::result::Result::Ok(
-            client.core.pager(request, options.method_options, "nextLink", &[200u16]),
-        )
+        Ok(client.core.pager(request, options.method_options, "nextLink", &[200u16]))
     }
+
     /// Returns all active and completed jobs in a subscription.
     ///
     /// `GET /subscriptions/{subscriptionId}/providers/Microsoft.ImportExport/jobs` (operation `Jobs_ListBySubscription`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response. Returns a pager: iterate items, or pages with `into_pages()`; next links are followed only on the client's own origin.
     pub fn list_by_subscription(
         &self,
-        options: ::core::option::Option<JobsListBySubscriptionOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Pager<models::ListJobsResponse>> {
+        options: Option<JobsClientListBySubscriptionOptions<'_>>,
+    ) -> azure_core::Result<Pager<models::ListJobsResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let mut url = client
@@ -377,10 +329,7 @@ impl JobsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
@@ -388,25 +337,20 @@ impl JobsClient {
             )?;
         {
             let mut query = url.query_pairs_mut();
-            if let ::core::option::Option::Some(value) = &options.top {
-                query.append_pair("$top", &::std::string::ToString::to_string(value));
+            if let Some(value) = &options.top {
+                query.append_pair("$top", &value.to_string());
             }
-            if let ::core::option::Option::Some(value) = &options.filter {
-                query.append_pair("$filter", &::std::string::ToString::to_string(value));
+            if let Some(value) = &options.filter {
+                query.append_pair("$filter", &value.to_string());
             }
         }
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Get);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
-        ::core::result::Result::Ok(
-            client.core.pager(request, options.method_options, "nextLink", &[200u16]),
-        )
+        Ok(client.core.pager(request, options.method_options, "nextLink", &[200u16]))
     }
+
     /// Updates specific properties of a job. You can call this operation to notify the Import/Export service that the hard drives comprising the import or export job have been shipped to the Microsoft data center. It can also be used to cancel an existing job.
     ///
     /// `PATCH /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ImportExport/jobs/{jobName}` (operation `Jobs_Update`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response.
@@ -414,9 +358,9 @@ impl JobsClient {
         &self,
         resource_group_name: &str,
         job_name: &str,
-        body: ::azure_core::http::RequestContent<models::UpdateJobParameters>,
-        options: ::core::option::Option<JobsUpdateOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::JobResponse>> {
+        body: RequestContent<models::UpdateJobParameters>,
+        options: Option<JobsClientUpdateOptions<'_>>,
+    ) -> azure_core::Result<Response<models::JobResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -424,88 +368,34 @@ impl JobsClient {
             .url(
                 &[
                     "subscriptions",
-                    crate::runtime::path_param(
-                        "subscriptionId",
-                        &client.subscription_id,
-                    )?,
+                    path_param("subscriptionId", &client.subscription_id)?,
                     "resourceGroups",
-                    crate::runtime::path_param(
-                        "resourceGroupName",
-                        resource_group_name,
-                    )?,
+                    path_param("resourceGroupName", resource_group_name)?,
                     "providers",
                     "Microsoft.ImportExport",
                     "jobs",
-                    crate::runtime::path_param("jobName", job_name)?,
+                    path_param("jobName", job_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Patch);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Patch);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
-        crate::runtime::set_json_body(&mut request, body);
+        set_json_body(&mut request, body);
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
 }
-/// Options for [`JobsClient::create`].
-#[derive(Clone, Debug, Default)]
-pub struct JobsCreateOptions<'a> {
-    /// The tenant ID of the client making the request.
-    pub client_tenant_id: ::core::option::Option<::std::string::String>,
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
-/// Options for [`JobsClient::delete`].
-#[derive(Clone, Debug, Default)]
-pub struct JobsDeleteOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
-/// Options for [`JobsClient::get`].
-#[derive(Clone, Debug, Default)]
-pub struct JobsGetOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
-/// Options for [`JobsClient::list_by_resource_group`].
-#[derive(Clone, Debug, Default)]
-pub struct JobsListByResourceGroupOptions<'a> {
-    /// An integer value that specifies how many jobs at most should be returned. The value cannot exceed 100.
-    pub top: ::core::option::Option<i64>,
-    /// Can be used to restrict the results to certain conditions.
-    pub filter: ::core::option::Option<::std::string::String>,
-    /// Context and continuation (resume from a saved next link) for the pager.
-    pub method_options: ::azure_core::http::pager::PagerOptions<'a>,
-}
-/// Options for [`JobsClient::list_by_subscription`].
-#[derive(Clone, Debug, Default)]
-pub struct JobsListBySubscriptionOptions<'a> {
-    /// An integer value that specifies how many jobs at most should be returned. The value cannot exceed 100.
-    pub top: ::core::option::Option<i64>,
-    /// Can be used to restrict the results to certain conditions.
-    pub filter: ::core::option::Option<::std::string::String>,
-    /// Context and continuation (resume from a saved next link) for the pager.
-    pub method_options: ::azure_core::http::pager::PagerOptions<'a>,
-}
-/// Options for [`JobsClient::update`].
-#[derive(Clone, Debug, Default)]
-pub struct JobsUpdateOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
+
 /// Operations of the `Locations` group. Get one from [`ImportExportClient::locations`].
 #[derive(Clone, Debug)]
 pub struct LocationsClient {
     client: ImportExportClient,
 }
+
 impl LocationsClient {
     /// Returns the details about a location to which you can ship the disks associated with an import or export job. A location is an Azure region.
     ///
@@ -513,8 +403,8 @@ impl LocationsClient {
     pub async fn get(
         &self,
         location_name: &str,
-        options: ::core::option::Option<LocationsGetOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::Location>> {
+        options: Option<LocationsClientGetOptions<'_>>,
+    ) -> azure_core::Result<Response<models::Location>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
@@ -524,100 +414,71 @@ impl LocationsClient {
                     "providers",
                     "Microsoft.ImportExport",
                     "locations",
-                    crate::runtime::path_param("locationName", location_name)?,
+                    path_param("locationName", location_name)?,
                 ],
             )?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Get);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
+
     /// Returns a list of locations to which you can ship the disks associated with an import or export job. A location is a Microsoft data center region.
     ///
     /// `GET /providers/Microsoft.ImportExport/locations` (operation `Locations_List`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response. The service returns every item in one response.
     pub async fn list(
         &self,
-        options: ::core::option::Option<LocationsListOptions<'_>>,
-    ) -> ::azure_core::Result<::azure_core::http::Response<models::LocationsResponse>> {
+        options: Option<LocationsClientListOptions<'_>>,
+    ) -> azure_core::Result<Response<models::LocationsResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
             .core
             .url(&["providers", "Microsoft.ImportExport", "locations"])?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Get);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
 }
-/// Options for [`LocationsClient::get`].
-#[derive(Clone, Debug, Default)]
-pub struct LocationsGetOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
-/// Options for [`LocationsClient::list`].
-#[derive(Clone, Debug, Default)]
-pub struct LocationsListOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
-}
+
 /// Operations of the `Operations` group. Get one from [`ImportExportClient::operations`].
 #[derive(Clone, Debug)]
 pub struct OperationsClient {
     client: ImportExportClient,
 }
+
 impl OperationsClient {
     /// Returns the list of operations supported by the import/export resource provider.
     ///
     /// `GET /providers/Microsoft.ImportExport/operations` (operation `Operations_List`). Success: 200; any other status is an `azure_core::Error` carrying the status, the ARM error code and message, and the raw response. The service returns every item in one response.
     pub async fn list(
         &self,
-        options: ::core::option::Option<OperationsListOptions<'_>>,
-    ) -> ::azure_core::Result<
-        ::azure_core::http::Response<models::ListOperationsResponse>,
-    > {
+        options: Option<OperationsClientListOptions<'_>>,
+    ) -> azure_core::Result<Response<models::ListOperationsResponse>> {
         let options = options.unwrap_or_default();
         let client = &self.client;
         let url = client
             .core
             .url(&["providers", "Microsoft.ImportExport", "operations"])?;
-        let mut request = client.core.request(url, ::azure_core::http::Method::Get);
-        if let ::core::option::Option::Some(value) = &client.accept_language {
-            request
-                .insert_header(
-                    "accept-language",
-                    ::std::string::ToString::to_string(value),
-                );
+        let mut request = client.core.request(url, Method::Get);
+        if let Some(value) = &client.accept_language {
+            request.insert_header("accept-language", value.to_string());
         }
         let response = client
             .core
             .send(&options.method_options.context, &mut request, &[200u16])
             .await?;
-        ::core::result::Result::Ok(response.into())
+        Ok(response.into())
     }
-}
-/// Options for [`OperationsClient::list`].
-#[derive(Clone, Debug, Default)]
-pub struct OperationsListOptions<'a> {
-    /// Context for this call (cancellation, custom values for policies).
-    pub method_options: ::azure_core::http::ClientMethodOptions<'a>,
 }
