@@ -225,7 +225,8 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Now, plus 100 ns per job created before: a `createdAt` no other job shares.
+    /// Now, plus 100 ns per job created so far (this one included): a `createdAt` no other
+    /// job shares.
     pub fn unique_timestamp(&mut self) -> String {
         self.creations += 1;
         timestamp(

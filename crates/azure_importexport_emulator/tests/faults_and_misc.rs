@@ -4,18 +4,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use azure_importexport_emulator::{
-    Emulator, EmulatorConfig, Fault, FaultRule, RequestKind, Schedule,
-};
+use azure_importexport_emulator::{Emulator, EmulatorConfig, Fault, FaultRule, RequestKind};
 use common::*;
 use serde_json::json;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-async fn setup() -> (Emulator, Client) {
-    let emulator = Emulator::start().await;
-    let client = Client::for_emulator(&emulator);
-    (emulator, client)
-}
 
 #[tokio::test]
 async fn locations_list_and_get() {
@@ -456,18 +448,11 @@ async fn clones_share_state_and_debug_is_readable() {
 
 #[tokio::test]
 async fn real_time_driver_moves_the_virtual_clock() {
-    let schedule = Schedule {
-        shipping_to_received: Duration::from_secs(60),
-        received_to_transferring: Duration::from_secs(60),
-        transferring_to_packaging: Duration::from_secs(60),
-        packaging_to_completed: Duration::from_secs(60),
-    };
-    let emulator = Emulator::start_with(EmulatorConfig {
-        schedule,
+    let (emulator, client) = setup_with(EmulatorConfig {
+        schedule: schedule([60; 4]),
         ..EmulatorConfig::default()
     })
     .await;
-    let client = Client::for_emulator(&emulator);
     client.put_job("job1", &import_body()).await;
     client.patch_job("job1", &ship_patch()).await;
     // Every 5 ms of real time is 60 s of virtual time.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use azure_importexport_emulator::Emulator;
+use azure_importexport_emulator::{Emulator, EmulatorConfig, Schedule};
 use serde_json::{Value, json};
 
 pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
@@ -278,4 +278,50 @@ pub async fn job_in_state(emulator: &Emulator, client: &Client, name: &str, stat
         .advance_job_to(SUB, RG, name, state)
         .expect("state reachable");
     assert_eq!(emulator.job_state(SUB, RG, name).as_deref(), Some(state));
+}
+
+/// An emulator with the default configuration, and a client for it.
+pub async fn setup() -> (Emulator, Client) {
+    setup_with(EmulatorConfig::default()).await
+}
+
+/// An emulator with `config`, and a client for it.
+pub async fn setup_with(config: EmulatorConfig) -> (Emulator, Client) {
+    let emulator = Emulator::start_with(config).await;
+    let client = Client::for_emulator(&emulator);
+    (emulator, client)
+}
+
+/// A schedule from the seconds each step takes: shipping to received, received to
+/// transferring, transferring to packaging, packaging to completed.
+pub fn schedule(secs: [u64; 4]) -> Schedule {
+    let [received, transferring, packaging, completed] = secs.map(Duration::from_secs);
+    Schedule {
+        shipping_to_received: received,
+        received_to_transferring: transferring,
+        transferring_to_packaging: packaging,
+        packaging_to_completed: completed,
+    }
+}
+
+/// Brings a job named after `state` to `state`, sends it `request`, and checks that the
+/// answer is `status` with the ARM error `code` and that the stored job did not change.
+pub async fn assert_refused_in_state(
+    emulator: &Emulator,
+    client: &Client,
+    state: &str,
+    (status, code): (u16, &str),
+    request: impl AsyncFn(&str) -> Resp,
+) {
+    let name = format!("job-{}", state.to_lowercase());
+    job_in_state(emulator, client, &name, state).await;
+    let before = emulator.job_json(SUB, RG, &name).unwrap();
+    let resp = request(&name).await;
+    assert_eq!(resp.status, status, "{state}");
+    assert_eq!(resp.error_code(), code, "{state}");
+    assert_eq!(
+        emulator.job_json(SUB, RG, &name).unwrap(),
+        before,
+        "{state}"
+    );
 }
