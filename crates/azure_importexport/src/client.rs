@@ -175,6 +175,11 @@ impl ImportExport {
             arm_limits,
         } = options.unwrap_or_default();
         client_options.retry = RetryOptions::none();
+        // The shared pause never outlasts what the client's retries honour themselves.
+        let arm_limits = ArmLimits {
+            max_pause: arm_limits.max_pause.min(retry.max_retry_after),
+            ..arm_limits
+        };
         let throttle = ArmThrottle::new(arm_limits, clock.clone());
         client_options.per_try_policies.push(Arc::new(throttle));
         let rest = ImportExportClient::new(

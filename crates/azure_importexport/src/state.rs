@@ -24,7 +24,7 @@ const LIFECYCLE: &[JobState] = &[
 /// ```
 /// use azure_importexport::{JobState, JobStateExt as _};
 ///
-/// let state: JobState = "Transferring".parse().unwrap();
+/// let state: JobState = "transferring".parse().unwrap(); // ARM values ignore case
 /// assert!(state.can_cancel());
 /// assert!(!state.can_delete());
 /// assert!(JobState::Completed.can_delete());

@@ -122,8 +122,9 @@ impl ArmThrottle {
 
     /// How long this request must wait: the shared pause, then its paced slot.
     fn reserve(&self, bucket: Bucket) -> Duration {
-        let now = self.clock.now();
+        // Read the clock under the lock, so a pause set meanwhile is measured from after it.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = self.clock.now();
         let mut start = state
             .paused_until
             .filter(|until| *until > now)
@@ -141,16 +142,13 @@ impl ArmThrottle {
     }
 
     fn observe(&self, bucket: Bucket, status: u16, headers: &azure_core::http::headers::Headers) {
-        let now = self.clock.now();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(left) = headers
+        let now = self.clock.now();
+        // A reply without the header says nothing about the bucket: no pacing on a guess.
+        state.remaining[bucket as usize] = headers
             .get_optional_str(&bucket.header().into())
-            .and_then(|value| value.trim().parse().ok())
-        {
-            state.remaining[bucket as usize] = Some(left);
-        }
+            .and_then(|value| value.trim().parse().ok());
         if status == 429 {
-            state.remaining[bucket as usize] = Some(0);
             if let Some(pause) = retry_after(headers, self.clock.wall_clock()) {
                 let until = now + pause.min(self.limits.max_pause);
                 tracing::debug!(?pause, "ARM throttled a request; pausing every request");

@@ -156,7 +156,18 @@ async fn two_hundred_concurrent_cancels_under_throttling() {
     // About 20 % of the requests were throttled, each honoured with a 1 s (instant) sleep.
     let share = throttled.len() as f64 / total as f64;
     assert!((0.1..0.3).contains(&share), "{share}");
+    // Each 429 is honoured by its caller's retry (a 1 s sleep); the client's ARM throttle
+    // also holds every other request until that second has passed (one shared pause:
+    // the instant clock's sleeps do not move time, so those waits are short and many).
     let sleeps = clock.sleeps();
-    assert_eq!(sleeps.len(), throttled.len());
-    assert!(sleeps.iter().all(|d| *d == Duration::from_secs(1)));
+    let retries = sleeps
+        .iter()
+        .filter(|d| **d == Duration::from_secs(1))
+        .count();
+    assert!(
+        retries >= throttled.len(),
+        "{retries} retries for {} 429s",
+        throttled.len()
+    );
+    assert!(sleeps.iter().all(|d| *d <= Duration::from_secs(1)));
 }

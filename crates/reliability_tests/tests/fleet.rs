@@ -7,6 +7,7 @@ use azure_importexport::{
     RetryPolicy, SkipReason, TokioClock,
 };
 use azure_importexport_emulator::{Emulator, RequestKind};
+use azure_importexport_test::CARRIER_ACCOUNT;
 use reliability_tests::{RG, SUB, client, job_body};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -298,15 +299,16 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
         assert!(version.to_string_lossy().ends_with(".redacted.json"));
         let text = std::fs::read_to_string(&version).unwrap();
         for personal in [
-            "Ops",
+            "Pat Doe",
             "1 Main St",
             "Redmond",
             "98052",
             "5550100",
-            "ops@example.com",
-            "ACCT-0001",
-            "1Z0001",
-            "DRIVE-1",
+            "pat@example.com",
+            CARRIER_ACCOUNT,
+            "992016102507",
+            "9CA995BB",
+            "2045 Lafayette Street",
         ] {
             assert!(!text.contains(personal), "{personal} in {text}");
         }

@@ -1,10 +1,10 @@
 //! Running the measurements: W5 in this process and in a fresh probe process, and
 //! `cargo bench` as a bounded child process whose `AZIE_BENCH` reports are collected.
 
+use azure_importexport_test::{proc_status_kib, run_bounded};
 use serde_json::Value;
-use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::REPORT_PREFIX;
@@ -81,14 +81,6 @@ pub fn codegen_probe(spec_root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn proc_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|line| {
-        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
-        rest.trim().strip_suffix("kB")?.trim().parse().ok()
-    })
-}
-
 /// `cargo bench -p azure_importexport_bench --bench memory --bench workloads` with
 /// criterion's output in a fresh `criterion_home`; returns the benches' reports.
 pub(super) fn cargo_bench(
@@ -141,45 +133,4 @@ pub(super) fn cargo_bench(
         .filter_map(|l| l.strip_prefix(REPORT_PREFIX))
         .filter_map(|json| serde_json::from_str(json).ok())
         .collect())
-}
-
-/// Runs `command` with stdout piped, killing it after `timeout`. With `echo`, every
-/// stdout line is also copied to stderr as it arrives.
-fn run_bounded(
-    mut command: Command,
-    timeout: Duration,
-    echo: bool,
-) -> Result<(ExitStatus, String), String> {
-    let mut child: Child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn {command:?}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let reader = std::thread::spawn(move || {
-        let mut collected = String::new();
-        if echo {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                eprintln!("{line}");
-                collected.push_str(&line);
-                collected.push('\n');
-            }
-        } else {
-            let _ = BufReader::new(stdout).read_to_string(&mut collected);
-        }
-        collected
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{command:?} timed out after {timeout:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let out = reader.join().map_err(|_| "stdout reader panicked")?;
-    Ok((status, out))
 }

@@ -4,6 +4,8 @@ use azure_importexport::{
     ImportExport, ImportExportOptions, JobState, NoJitter, RetryPolicy, StaticTokenCredential,
     VirtualClock,
 };
+use azure_importexport_test::JobJson;
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,8 +18,7 @@ pub const RG: &str = "rg1";
 pub const JOB: &str = "job1";
 pub const TOKEN: &str = "tok-SHOULD-NEVER-LEAK";
 pub const API_VERSION: &str = "2021-01-01";
-pub const BITLOCKER_KEY: &str = "238810-662376-448998-450120";
-pub const CARRIER_ACCOUNT: &str = "ACCT-99887766";
+pub use azure_importexport_test::{BITLOCKER_KEY, CARRIER_ACCOUNT};
 
 pub fn job_path() -> String {
     format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{JOB}")
@@ -103,14 +104,19 @@ pub fn on(verb: &str, at: &str) -> MockBuilder {
         .and(query_param("api-version", API_VERSION))
 }
 
-/// A job body in `state` (None: no state at all), with secrets and an unknown field.
+/// A job body in `state` (None: no state at all), with secrets and unknown fields.
 pub fn job_json(state: Option<&str>, cancel_requested: bool) -> String {
-    let state = state
-        .map(|s| format!(r#""state":"{s}","#))
-        .unwrap_or_default();
-    format!(
-        r#"{{"id":"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{JOB}","name":"{JOB}","type":"Microsoft.ImportExport/jobs","location":"westus","properties":{{{state}"cancelRequested":{cancel_requested},"percentComplete":10,"returnShipping":{{"carrierName":"FedEx","carrierAccountNumber":"{CARRIER_ACCOUNT}"}},"driveList":[{{"driveId":"9CA995BA","bitLockerKey":"{BITLOCKER_KEY}"}}],"futureProperty":{{"x":1}}}},"futureTopLevel":true}}"#
-    )
+    let job = JobJson::new(SUB, RG, JOB)
+        .cancel_requested(cancel_requested)
+        .with("/location", json!("westus"))
+        .with("/properties/percentComplete", json!(10))
+        .with("/properties/futureProperty", json!({"x": 1}))
+        .with("/futureTopLevel", json!(true));
+    let job = match state {
+        Some(state) => job.state(state),
+        None => job.without("/properties/state"),
+    };
+    job.build().to_string()
 }
 
 pub fn ok_job(state: &str, cancel_requested: bool) -> ResponseTemplate {

@@ -161,52 +161,10 @@ pub fn assert_request(request: &wiremock::Request, expect: &Expect<'_>) {
     }
 }
 
-/// A complete job as the service returns it (2021-01-01 shape).
+/// A complete job as the service returns it (2021-01-01 shape), from the workspace's
+/// one job builder.
 pub fn job_json(name: &str, state: &str) -> serde_json::Value {
-    serde_json::json!({
-        "systemData": {
-            "createdBy": "someone@example.com",
-            "createdByType": "User",
-            "createdAt": "2024-02-03T01:01:01.1075056Z",
-            "lastModifiedBy": "someone@example.com",
-            "lastModifiedByType": "User",
-            "lastModifiedAt": "2024-02-04T02:03:01.1974346Z"
-        },
-        "id": format!("{JOBS_PATH}/{name}"),
-        "name": name,
-        "type": "Microsoft.ImportExport/jobs",
-        "location": "West US",
-        "tags": {"team": "storage"},
-        "identity": {"type": "None"},
-        "properties": {
-            "storageAccountId": "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/my-rg/providers/Microsoft.Storage/storageAccounts/acct",
-            "jobType": "Import",
-            "returnAddress": {
-                "recipientName": "Pat",
-                "streetAddress1": "1 Main St",
-                "city": "Redmond",
-                "stateOrProvince": "WA",
-                "postalCode": "98052",
-                "countryOrRegion": "USA",
-                "phone": "5550100",
-                "email": "pat@example.com"
-            },
-            "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "ACCT-SECRET-42"},
-            "diagnosticsPath": "waimportexport",
-            "logLevel": "Verbose",
-            "backupDriveManifest": true,
-            "state": state,
-            "cancelRequested": false,
-            "percentComplete": 0,
-            "driveList": [{
-                "driveId": "9CA995BB",
-                "bitLockerKey": "BITLOCKER-SECRET-123456",
-                "manifestFile": "\\DriveManifest.xml",
-                "state": "Specified",
-                "percentComplete": 0
-            }],
-            "provisioningState": "Succeeded",
-            "encryptionKey": {"kekType": "MicrosoftManaged"}
-        }
-    })
+    azure_importexport_test::JobJson::new(SUB, RG, name)
+        .state(state)
+        .build()
 }

@@ -1,0 +1,10 @@
+//! Test support shared by every test and benchmark of the workspace (as azure-sdk-for-rust
+//! keeps `azure_core_test`): one builder of job JSON as the service returns it, bounded
+//! child processes, and process memory readings. Not published.
+#![deny(missing_docs)]
+
+mod job;
+mod process;
+
+pub use job::{BITLOCKER_KEY, CARRIER_ACCOUNT, JobJson, job_id};
+pub use process::{proc_status_kib, reset_peak_rss, run_bounded};
