@@ -1,18 +1,22 @@
 //! Command-line grammar (DESIGN.md section 6). Validation that clap cannot express lives
 //! in the value parsers here, so that bad input is a usage error (exit 2) before anything
-//! is sent.
+//! is sent. Every command's `--help` ends with examples ([`crate::help`]).
 
+use crate::cloud::Cloud;
+use crate::help;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Azure Storage Import/Export from the command line.
-///
-/// Credential: `AZURE_IMPORTEXPORT_TOKEN` (a static bearer token) if set, else the Azure
-/// developer tools (Azure CLI / azd login). Exit codes: 0 success, 2 usage error, 3 refused
-/// by job state, 4 job not found, 5 gave up after retries or timeout, 1 any other error.
 #[derive(Debug, Parser)]
-#[command(name = "azie", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "azie",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = help::ROOT
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -20,27 +24,49 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags shared by every command.
+/// Flags shared by every command (listed under their own heading in each `--help`).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Azure subscription id.
     #[arg(long, global = true, env = "AZURE_SUBSCRIPTION_ID")]
     pub subscription: Option<String>,
-    /// Service endpoint (https, or http to a loopback emulator).
+    /// Service endpoint (https, or http to a loopback emulator) [default: the --cloud's ARM
+    /// endpoint, https://management.azure.com].
     #[arg(
         long,
         global = true,
         env = "AZURE_IMPORTEXPORT_ENDPOINT",
-        default_value = "https://management.azure.com",
         value_parser = parse_endpoint
     )]
-    pub endpoint: url::Url,
+    pub endpoint: Option<url::Url>,
+    /// Azure cloud: sets the ARM endpoint (and so the token scope) and the sign-in authority
+    /// host of the service-principal and workload-identity credentials. An explicit
+    /// --endpoint still wins for the endpoint.
+    #[arg(long, global = true, value_enum, ignore_case = true)]
+    pub cloud: Option<Cloud>,
     /// api-version to send (default: the SDK's, 2021-01-01).
     #[arg(long, global = true)]
     pub api_version: Option<String>,
     /// Output format: `table` for people, `json` for scripts (one JSON document on stdout).
     #[arg(short, long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// Sign in with this machine's managed identity (Azure VM, App Service, Functions),
+    /// when neither AZURE_IMPORTEXPORT_TOKEN nor a service principal is configured.
+    #[arg(long, global = true)]
+    pub identity: bool,
+    /// With --identity: the client id of a user-assigned managed identity (default: the
+    /// system-assigned one).
+    #[arg(long, global = true, requires = "identity", value_name = "CLIENT_ID")]
+    pub identity_client_id: Option<String>,
+    /// Log each HTTP request and response (method, URL, status, headers, elapsed time) on
+    /// stderr, secrets redacted; implies --verbose.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Say on stderr which credential is used and what the SDK decides (states seen,
+    /// refusals, retries and why, waits).
+    #[arg(long, global = true)]
+    pub verbose: bool,
 }
 
 /// Output formats.
@@ -56,9 +82,10 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Work with import/export jobs.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::JOBS)]
     Jobs(JobsCommand),
     /// List the BitLocker keys of a job's drives (shown as *** unless --show-secrets).
+    #[command(after_help = help::BITLOCKER_KEYS)]
     BitlockerKeys {
         /// Resource group.
         #[arg(value_parser = parse_name)]
@@ -71,9 +98,10 @@ pub enum Command {
         show_secrets: bool,
     },
     /// Datacenter locations to ship drives to.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::LOCATIONS)]
     Locations(LocationsCommand),
     /// Run the local emulator in the foreground (Ctrl-C to stop).
+    #[command(after_help = help::EMULATOR)]
     Emulator {
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 0)]
@@ -85,13 +113,21 @@ pub enum Command {
     },
     /// The full job lifecycle against an embedded emulator: no account, no network.
     /// With `-o json` the narration goes to stderr and stdout is one JSON summary.
+    #[command(after_help = help::DEMO)]
     Demo,
+    /// Print a shell completion script on stdout.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `azie jobs ...`
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// List jobs of the subscription, or of one resource group (all pages).
+    #[command(after_help = help::JOBS_LIST)]
     List {
         /// Only this resource group.
         #[arg(long, value_parser = parse_name)]
@@ -104,8 +140,30 @@ pub enum JobsCommand {
         filter: Option<String>,
     },
     /// Show one job.
+    #[command(after_help = help::JOBS_SHOW)]
     Show(JobArgs),
+    /// Create a job from a PutJobParameters JSON body (PUT).
+    ///
+    /// The file is checked against the model first (an invalid file names the bad field,
+    /// and nothing is sent), then sent exactly as written, unknown fields included. HTTP
+    /// 201 and 200 are both success. Sent once, not retried.
+    #[command(after_help = help::JOBS_CREATE)]
+    Create {
+        #[command(flatten)]
+        job: JobArgs,
+        /// The PutJobParameters JSON body.
+        #[arg(long, value_name = "BODY.json")]
+        file: PathBuf,
+    },
+    /// Update a job: mark its drives as shipped, change tags or other writable fields.
+    ///
+    /// The PATCH carries only the fields given, and never cancelRequested (cancelling is
+    /// `azie jobs cancel`). It is sent once and not retried; it sets only the given fields,
+    /// so running the same command again after a failure is safe.
+    #[command(after_help = help::JOBS_UPDATE)]
+    Update(UpdateArgs),
     /// Request cancellation (allowed before Packaging; best-effort while Transferring).
+    #[command(after_help = help::JOBS_CANCEL)]
     Cancel {
         #[command(flatten)]
         job: JobArgs,
@@ -120,6 +178,7 @@ pub enum JobsCommand {
         max_attempts: u32,
     },
     /// Wait until a job reaches a state.
+    #[command(after_help = help::JOBS_WAIT)]
     Wait {
         #[command(flatten)]
         job: JobArgs,
@@ -131,6 +190,7 @@ pub enum JobsCommand {
         timeout: Duration,
     },
     /// Delete a job (only in Creating or Completed), optionally archiving it first.
+    #[command(after_help = help::JOBS_DELETE)]
     Delete {
         #[command(flatten)]
         job: JobArgs,
@@ -161,12 +221,46 @@ pub struct JobArgs {
     pub name: String,
 }
 
+/// `azie jobs update`: each flag becomes one field of the PATCH body.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Mark the drives as shipped. `Shipping` is the only state a client can set (to
+    /// cancel, use `azie jobs cancel`). Needs a delivery package, given here or already
+    /// on the job.
+    #[arg(long, value_parser = parse_settable_state)]
+    pub state: Option<String>,
+    /// Carrier of the package sent to the datacenter, e.g. FedEx (with --tracking-number).
+    #[arg(long, requires = "tracking_number")]
+    pub carrier_name: Option<String>,
+    /// Tracking number of that package (with --carrier-name).
+    #[arg(long, requires = "carrier_name")]
+    pub tracking_number: Option<String>,
+    /// Number of drives in that package.
+    #[arg(long, requires = "carrier_name")]
+    pub drive_count: Option<u32>,
+    /// Date the package was shipped, e.g. 2024-05-01.
+    #[arg(long, requires = "carrier_name")]
+    pub ship_date: Option<String>,
+    /// A tag (repeatable). The job's tags become exactly the tags given (with --file's):
+    /// ARM replaces the whole set.
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
+    /// An UpdateJobParameters JSON body (e.g. a new returnAddress); the flags are applied on
+    /// top of it. It may not contain properties.cancelRequested.
+    #[arg(long, value_name = "PATCH.json")]
+    pub file: Option<PathBuf>,
+}
+
 /// `azie locations ...`
 #[derive(Debug, Subcommand)]
 pub enum LocationsCommand {
     /// List locations.
+    #[command(after_help = help::LOCATIONS_LIST)]
     List,
     /// Show one location.
+    #[command(after_help = help::LOCATIONS_SHOW)]
     Show {
         /// Location name, e.g. westus or "West US".
         #[arg(value_parser = parse_location)]
@@ -195,6 +289,24 @@ fn parse_name(value: &str) -> Result<String, String> {
 /// Location names may contain spaces ("West US"), nothing else that `parse_name` refuses.
 fn parse_location(value: &str) -> Result<String, String> {
     parse_name(&value.replace(' ', "-")).map(|_| value.to_owned())
+}
+
+/// The only state a client may set. Anything else is refused before a request is sent.
+fn parse_settable_state(value: &str) -> Result<String, String> {
+    if value.eq_ignore_ascii_case("Shipping") {
+        return Ok("Shipping".to_owned());
+    }
+    Err(format!(
+        "`{value}` cannot be set: `Shipping` (the drives were sent) is the only state a client sets; to cancel a job use `azie jobs cancel`"
+    ))
+}
+
+/// `KEY=VALUE`, with a non-empty key.
+fn parse_tag(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((key, tag)) if !key.trim().is_empty() => Ok((key.to_owned(), tag.to_owned())),
+        _ => Err(format!("`{value}` is not KEY=VALUE")),
+    }
 }
 
 /// `30s`, `5m`, `1h 30m`, `250ms`.
@@ -236,6 +348,37 @@ mod tests {
         assert!(parse_endpoint("http://127.0.0.1:8080").is_ok());
         assert!(parse_endpoint("not a url").is_err());
         assert!(parse_endpoint("ftp://x").is_err());
+    }
+
+    #[test]
+    fn only_shipping_can_be_set_and_tags_need_a_key() {
+        assert_eq!(parse_settable_state("shipping").unwrap(), "Shipping");
+        for bad in ["Completed", "Canceled", "Creating", ""] {
+            let error = parse_settable_state(bad).unwrap_err();
+            assert!(error.contains("jobs cancel"), "{error}");
+        }
+        assert_eq!(
+            parse_tag("env=prod=1").unwrap(),
+            ("env".to_owned(), "prod=1".to_owned())
+        );
+        assert_eq!(parse_tag("empty=").unwrap().1, "");
+        assert!(parse_tag("=x").is_err() && parse_tag("novalue").is_err());
+    }
+
+    #[test]
+    fn every_command_has_examples() {
+        use clap::CommandFactory;
+        fn check(command: &clap::Command, path: &str) {
+            let help = command.get_after_help().map(ToString::to_string);
+            assert!(
+                help.as_deref().is_some_and(|h| h.contains("azie ")),
+                "`{path}` has no examples"
+            );
+            for sub in command.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        check(&Cli::command(), "azie");
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! Building the SDK client from the global flags: credential, endpoint, subscription.
+//! Building the SDK client from the global flags: endpoint (or cloud), credential,
+//! subscription, and the `--debug` policy.
 
 use crate::cli::GlobalArgs;
+use crate::cloud;
+use crate::credential;
 use crate::exit::CliError;
-use azure_core::credentials::TokenCredential;
+use crate::http_debug::DebugPolicy;
 use azure_importexport::rest::runtime::is_loopback;
-use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+use azure_importexport::{ImportExport, ImportExportOptions};
 use std::sync::Arc;
-
-/// Environment variable holding a static bearer token.
-pub const TOKEN_ENV: &str = "AZURE_IMPORTEXPORT_TOKEN";
 
 /// The client for commands that act on a subscription's jobs.
 pub fn client(global: &GlobalArgs) -> Result<ImportExport, CliError> {
@@ -30,30 +30,31 @@ pub fn client_without_subscription(global: &GlobalArgs) -> Result<ImportExport, 
 }
 
 fn client_for(global: &GlobalArgs, subscription: String) -> Result<ImportExport, CliError> {
-    if global.endpoint.scheme() == "http" && !is_loopback(&global.endpoint) {
+    let endpoint = cloud::resolve_endpoint(global.endpoint.as_ref(), global.cloud);
+    if endpoint.scheme() == "http" && !is_loopback(&endpoint) {
         return Err(CliError::usage(format!(
-            "refusing plain http to {}: a bearer token is only sent over https (or to a loopback emulator)",
-            global.endpoint
+            "refusing plain http to {endpoint}: a bearer token is only sent over https (or to a loopback emulator)"
         )));
     }
-    let mut options = ImportExportOptions::default()
-        .with_endpoint(global.endpoint.as_str().trim_end_matches('/'));
-    options.api_version = global.api_version.clone();
-    ImportExport::new(subscription, credential()?, Some(options))
-        .map_err(|e| CliError::usage(e.to_string()))
-}
-
-/// `AZURE_IMPORTEXPORT_TOKEN` if set, else the developer tools chain (Azure CLI, azd).
-fn credential() -> Result<Arc<dyn TokenCredential>, CliError> {
-    match std::env::var(TOKEN_ENV) {
-        Ok(token) if !token.is_empty() => Ok(Arc::new(StaticTokenCredential::new(token))),
-        _ => {
-            let credential = azure_identity::DeveloperToolsCredential::new(None).map_err(|e| {
-                CliError::other(format!(
-                    "no credential: set {TOKEN_ENV} or sign in with `az login` ({e})"
-                ))
-            })?;
-            Ok(credential)
-        }
+    if let (Some(explicit), Some(cloud)) = (&global.endpoint, global.cloud) {
+        tracing::info!(
+            target: "azie",
+            "endpoint: {explicit} (the explicit endpoint wins over --cloud {})",
+            cloud.name()
+        );
     }
+    let mut options =
+        ImportExportOptions::default().with_endpoint(endpoint.as_str().trim_end_matches('/'));
+    options.api_version = global.api_version.clone();
+    if global.debug {
+        // Per try, so that every attempt of the SDK's retries is logged, after the
+        // bearer-token policy (the header it adds is redacted).
+        options
+            .client_options
+            .per_try_policies
+            .push(Arc::new(DebugPolicy));
+    }
+    let credential = credential::credential(global)?;
+    ImportExport::new(subscription, credential, Some(options))
+        .map_err(|e| CliError::usage(e.to_string()))
 }

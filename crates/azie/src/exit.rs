@@ -37,6 +37,14 @@ impl CliError {
         CliError::other(error.to_string())
     }
 
+    /// Gave up: a transient failure outlasted what was allowed (exit 5).
+    pub fn gave_up(message: impl Into<String>) -> Self {
+        CliError {
+            code: GAVE_UP,
+            message: message.into(),
+        }
+    }
+
     /// Any other error (exit 1).
     pub fn other(message: impl Into<String>) -> Self {
         CliError {
@@ -59,10 +67,11 @@ impl CliError {
         }
     }
 
-    /// Prints the message and returns the exit code.
+    /// Prints the message (one line, scrubbed of every secret azie knows) and returns
+    /// the exit code.
     pub fn report(self) -> ExitCode {
         let single_line = self.message.replace('\n', " ");
-        eprintln!("error: {single_line}");
+        eprintln!("error: {}", crate::secrets::scrub(&single_line));
         ExitCode::from(self.code)
     }
 }

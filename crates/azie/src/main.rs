@@ -1,14 +1,20 @@
 //! `azie`: Azure Storage Import/Export from the command line (DESIGN.md section 6).
 
 mod cli;
+mod cloud;
 mod context;
+mod credential;
 mod demo;
 mod emulator_cmd;
 mod exit;
+mod help;
+mod http_debug;
 mod jobs;
+mod logging;
 mod output;
 mod progress;
 mod resources;
+mod secrets;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -17,7 +23,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    logging::init(cli.global.verbose || cli.global.debug);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,16 +48,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Locations(command) => resources::locations(&cli.global, command).await,
         Command::Emulator { port, speed } => emulator_cmd::run(port, speed).await,
         Command::Demo => demo::run(cli.global.output).await,
+        Command::Completions { shell } => completions(shell),
     }
 }
 
-/// `RUST_LOG` filters go to stderr; azure_core redacts the Authorization header in its
-/// logs, and nothing in this binary logs the token.
-fn init_logging() {
-    if std::env::var_os("RUST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_writer(std::io::stderr)
-            .try_init();
-    }
+/// A completion script for `shell` on stdout, generated from the clap grammar.
+fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
+    use clap::CommandFactory as _;
+    let mut command = Cli::command();
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut command, "azie", &mut out);
+    std::io::Write::flush(&mut out).map_err(CliError::io)
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
-use common::{RG, SUB, TOKEN, azie, count, emulator_with};
+use common::{RG, SUB, TOKEN, assert_mentions, azie, count, emulator_with};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,6 +286,8 @@ async fn every_command_has_help() {
         &["jobs", "--help"],
         &["jobs", "list", "--help"],
         &["jobs", "show", "--help"],
+        &["jobs", "create", "--help"],
+        &["jobs", "update", "--help"],
         &["jobs", "cancel", "--help"],
         &["jobs", "wait", "--help"],
         &["jobs", "delete", "--help"],
@@ -294,11 +296,31 @@ async fn every_command_has_help() {
         &["locations", "show", "--help"],
         &["emulator", "--help"],
         &["demo", "--help"],
+        &["completions", "--help"],
     ] {
         let run = azie(None, args, &[]).await;
         assert_eq!(run.code, 0, "{args:?}");
         assert!(run.stdout.contains("Usage:"), "{args:?}: {}", run.stdout);
+        assert!(run.stdout.contains("Examples:"), "{args:?}: {}", run.stdout);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_cover_every_command_in_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = azie(None, &["completions", shell], &[]).await;
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        let words = [
+            "azie",
+            "create",
+            "update",
+            "--tracking-number",
+            "--identity",
+        ];
+        assert_mentions(&run.stdout, &words);
+    }
+    let unknown = azie(None, &["completions", "cmd.exe"], &[]).await;
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,8 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod identity;
+
 use azure_importexport_emulator::Emulator;
 use serde_json::{Value, json};
 use std::process::{Output, Stdio};
@@ -25,15 +27,45 @@ impl Run {
     }
 }
 
-/// Runs azie with the emulator as endpoint (unless `args` override it) and stdin closed.
+/// Variables that choose or configure a credential: removed from every run, so that
+/// the machine's own environment cannot change which credential a test exercises.
+const CREDENTIAL_ENV: [&str; 12] = [
+    "AZURE_IMPORTEXPORT_TOKEN",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+];
+
+/// Runs azie with the emulator as endpoint (unless `args` override it), stdin closed and
+/// the static token `TOKEN` as credential.
 pub async fn azie(emulator: Option<&Emulator>, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let token = [("AZURE_IMPORTEXPORT_TOKEN", TOKEN)];
+    azie_signed_out(emulator, args, &[&token[..], envs].concat()).await
+}
+
+/// [`azie`] without the static token: the credential is whatever `envs` configure.
+pub async fn azie_signed_out(
+    emulator: Option<&Emulator>,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Run {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_azie"));
     command
         .env_remove("AZURE_SUBSCRIPTION_ID")
         .env_remove("AZURE_IMPORTEXPORT_ENDPOINT")
         .env_remove("RUST_LOG")
-        .env("AZURE_IMPORTEXPORT_TOKEN", TOKEN)
         .stdin(Stdio::null());
+    for name in CREDENTIAL_ENV {
+        command.env_remove(name);
+    }
     if let Some(emulator) = emulator {
         command.args(["--endpoint", &emulator.uri(), "--subscription", SUB]);
     }
@@ -84,6 +116,22 @@ pub async fn emulator_with(jobs: &[(&str, &str)]) -> Emulator {
         emulator.set_job_state(SUB, RG, name, state).unwrap();
     }
     emulator
+}
+
+/// The requests the emulator's own server received, headers and raw bodies included
+/// (the emulator's journal keeps neither).
+pub async fn received(emulator: &Emulator) -> Vec<wiremock::Request> {
+    let server = emulator
+        .server()
+        .expect("the emulator started its own server");
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// `text` contains each of `expected`.
+pub fn assert_mentions(text: &str, expected: &[&str]) {
+    for phrase in expected {
+        assert!(text.contains(phrase), "missing {phrase:?} in:\n{text}");
+    }
 }
 
 pub fn count(emulator: &Emulator, method: &str) -> usize {

@@ -1,4 +1,9 @@
-//! `azie jobs ...`
+//! `azie jobs ...`: reads, cancel, wait and delete here; the single-shot writes in
+//! [`create`] and [`update`], with their shared body handling in [`body`].
+
+mod body;
+mod create;
+mod update;
 
 use crate::cli::{GlobalArgs, JobArgs, JobsCommand, OutputFormat};
 use crate::context;
@@ -40,6 +45,14 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
             let job = job_ref(&client, &job).get(None).await?;
             print_job(global.output, &job)?;
         }
+        JobsCommand::Create { job, file } => {
+            let job = create::run(&job_ref(&client, &job), &file).await?;
+            print_job(global.output, &job)?;
+        }
+        JobsCommand::Update(args) => {
+            let job = update::run(&job_ref(&client, &args.job), &args).await?;
+            print_job(global.output, &job)?;
+        }
         JobsCommand::Cancel {
             job,
             wait,
@@ -70,9 +83,11 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
                 delete = delete.with_archive(FsArchive::new(dir));
             }
             let outcome = if cancel_first {
-                let mut options = CancelAndDeleteOptions::default();
-                options.wait = progress_wait_options(&job_ref);
-                options.delete = delete;
+                let options = CancelAndDeleteOptions {
+                    wait: progress_wait_options(&job_ref),
+                    delete,
+                    ..Default::default()
+                };
                 let outcome = job_ref.cancel_and_delete(timeout, Some(options)).await?;
                 output::to_json(&outcome.delete)?
             } else {
@@ -159,7 +174,7 @@ fn print_cancel(
     waited: Option<&Result<Job, WaitError>>,
 ) -> Result<(), CliError> {
     if format == OutputFormat::Json {
-        return Ok(output::print_json(value)?);
+        return output::print_json(value);
     }
     let label = format!("{}/{}", job_ref.resource_group(), job_ref.name());
     let mut table = Table::new(&[
