@@ -121,6 +121,11 @@ fn normalize(name: &str) -> String {
         .collect()
 }
 
+/// Whether two spellings name the same location (`West US`, `westus`).
+pub(crate) fn same_location(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
 fn find(name: &str) -> Option<&'static Site> {
     let wanted = normalize(name);
     SITES

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::throttle::ThrottleConfig;
+
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long a job stays in each lifecycle state before the virtual clock moves it on.
@@ -36,7 +38,7 @@ impl Default for Schedule {
 ///
 /// Build one with struct update syntax:
 /// `EmulatorConfig { page_size: 2, ..EmulatorConfig::default() }`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmulatorConfig {
     /// Lifecycle timings on the virtual clock.
     pub schedule: Schedule,
@@ -51,6 +53,10 @@ pub struct EmulatorConfig {
     pub priority: u8,
     /// Whether requests must carry `Authorization: Bearer <token>` (default `true`).
     pub require_auth: bool,
+    /// ARM subscription throttling: token buckets, `x-ms-ratelimit-remaining-*` headers
+    /// and 429 + `Retry-After` when a bucket is empty (default `None`: off, and no
+    /// rate-limit headers).
+    pub throttle: Option<ThrottleConfig>,
 }
 
 impl Default for EmulatorConfig {
@@ -62,6 +68,7 @@ impl Default for EmulatorConfig {
             creating_retention: DAY * 14,
             priority: 200,
             require_auth: true,
+            throttle: None,
         }
     }
 }

@@ -11,7 +11,9 @@ use crate::config::EmulatorConfig;
 use crate::error::EmulatorError;
 use crate::fault::{FaultRule, JournalEntry};
 use crate::http::{Responder, Shared};
+use crate::seed::{self, JobSeed, SeededJob};
 use crate::store::{JobRecord, State, future_states, is, job_key, next_event};
+use crate::throttle::Throttle;
 
 /// A running emulator: a handle to its state and, when it started its own server, to that
 /// server. Cheap to clone; every clone sees the same state.
@@ -71,10 +73,14 @@ impl Emulator {
     /// better (lower) priority than [`EmulatorConfig::priority`] answer first.
     pub async fn mount_on(server: &MockServer, config: EmulatorConfig) -> Emulator {
         let priority = config.priority.max(1);
+        let state = State {
+            throttle: config.throttle.clone().map(Throttle::new),
+            ..State::default()
+        };
         let shared = Arc::new(Shared {
             config,
             base_uri: server.uri(),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
         });
         Mock::given(wiremock::matchers::any())
             .respond_with(Responder(Arc::clone(&shared)))
@@ -228,20 +234,34 @@ impl Emulator {
     /// field is added). Its state is read from `properties.state`, entered now; a
     /// `properties.cancelRequested` of `true` counts as a cancel requested now.
     pub fn insert_job(&self, subscription: &str, rg: &str, name: &str, job: Value) {
-        let mut guard = self.shared.lock();
-        let now = guard.now;
-        let cancelled = job
-            .pointer("/properties/cancelRequested")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let record = JobRecord {
-            name: name.to_owned(),
-            body: job,
-            seq: 0,
-            state_since: now,
-            cancel_at: cancelled.then_some(now),
-        };
-        guard.put_job(job_key(subscription, rg, name), record);
+        self.shared
+            .lock()
+            .seed(job_key(subscription, rg, name), name, job);
+    }
+
+    /// Seed a fleet of generated import jobs (see [`JobSeed`] for names, resource groups,
+    /// states and ages), in one step; returns where each job went, in order. Jobs are
+    /// complete (addresses, a drive with its BitLocker key, a delivery package once
+    /// shipped); as with [`Emulator::insert_job`], each state counts as entered now, so
+    /// the age shows in `systemData` without making old jobs expire at the next
+    /// [`Emulator::advance`].
+    pub fn seed_jobs(&self, seed: &JobSeed) -> Vec<SeededJob> {
+        let mut state = self.shared.lock();
+        let planned = seed::generate(seed, state.now);
+        store_all(&mut state, planned)
+    }
+
+    /// Seed the jobs of a seed file (what `azie emulator --seed FILE` reads): a JSON array
+    /// of `{"subscription"?, "resourceGroup", "name", "job"?, "state"?, "location"?,
+    /// "ageDays"?}`. With `job`, that body is stored as given (as with
+    /// [`Emulator::insert_job`]); without it, an import job is generated in `state`
+    /// (default `Creating`), `ageDays` old. The subscription defaults to
+    /// [`DEFAULT_SUBSCRIPTION`](crate::DEFAULT_SUBSCRIPTION). Every entry is checked
+    /// first: on an error, nothing is stored.
+    pub fn seed_from_json(&self, file: &Value) -> Result<Vec<SeededJob>, EmulatorError> {
+        let mut state = self.shared.lock();
+        let planned = seed::from_json(file, state.now)?;
+        Ok(store_all(&mut state, planned))
     }
 
     /// Remove a job directly (no state rule applies). Returns whether it existed.
@@ -309,4 +329,16 @@ impl Emulator {
             }
         })
     }
+}
+
+/// Store planned jobs; where they went.
+fn store_all(state: &mut State, planned: Vec<seed::Planned>) -> Vec<SeededJob> {
+    planned
+        .into_iter()
+        .map(|(job, body)| {
+            let key = job_key(&job.subscription, &job.resource_group, &job.name);
+            state.seed(key, &job.name, body);
+            job
+        })
+        .collect()
 }

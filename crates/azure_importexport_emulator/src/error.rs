@@ -33,4 +33,13 @@ pub enum EmulatorError {
         /// Job name.
         name: String,
     },
+    /// A seed file ([`Emulator::seed_from_json`](crate::Emulator::seed_from_json)) is
+    /// not what it should be; nothing was stored.
+    #[error("invalid seed file{}: {reason}", entry.map(|i| format!(" (entry {i})")).unwrap_or_default())]
+    InvalidSeed {
+        /// Index of the faulty entry (from 0), or `None` when the file as a whole is wrong.
+        entry: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
 }

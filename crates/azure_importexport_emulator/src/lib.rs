@@ -11,6 +11,13 @@
 //! that tests drive with [`Emulator::advance`], removes completed jobs after 90 virtual
 //! days, injects faults ([`FaultRule`]) and records every request ([`Emulator::journal`]).
 //!
+//! It answers what the official Python and JavaScript SDKs send (their model defaults
+//! included), with ARM's front-door behaviour: `api-version`, `Content-Type` and body
+//! checks, `x-ms-request-id` and `x-ms-correlation-request-id` on every answer, and, when
+//! [`EmulatorConfig::throttle`] is set, ARM's per-subscription token buckets
+//! ([`ThrottleConfig`]). Many jobs can be seeded at once ([`Emulator::seed_jobs`],
+//! [`Emulator::seed_from_json`]).
+//!
 //! Because it mounts at a low priority (200 by default), a test can mount its own mocks on
 //! the same server (see [`Emulator::mount_on`]) and they answer first.
 //!
@@ -49,12 +56,16 @@ mod emulator;
 mod error;
 mod fault;
 mod http;
+mod seed;
 mod store;
+mod throttle;
 
 pub use config::{EmulatorConfig, Schedule};
 pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use fault::{Fault, FaultRule, JournalEntry, RequestKind};
+pub use seed::{DEFAULT_SUBSCRIPTION, JobSeed, SeededJob};
+pub use throttle::{BucketLimits, ManualClock, ThrottleClock, ThrottleConfig};
 
 /// The api-versions the emulator accepts.
 pub const API_VERSIONS: [&str; 2] = http::API_VERSIONS;

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::config::EmulatorConfig;
 use crate::fault::{Fault, FaultRule, JournalEntry, RequestKind};
+use crate::throttle::Throttle;
 
 /// Most journal entries kept (oldest dropped first).
 pub(crate) const JOURNAL_CAPACITY: usize = 100_000;
@@ -196,12 +197,19 @@ pub(crate) fn future_states(job: &JobRecord) -> Vec<&'static str> {
 
 /// RFC 3339 timestamp of a virtual instant.
 pub(crate) fn timestamp(at: Duration) -> String {
+    timestamp_before(at, Duration::ZERO)
+}
+
+/// RFC 3339 timestamp of `age` before the virtual instant `at` (possibly before the
+/// virtual clock's zero: seeded jobs can be older than the emulator).
+pub(crate) fn timestamp_before(at: Duration, age: Duration) -> String {
     use time::format_description::well_known::Rfc3339;
     let epoch = time::OffsetDateTime::from_unix_timestamp(EPOCH_UNIX)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let instant = time::Duration::try_from(at)
-        .ok()
-        .and_then(|d| epoch.checked_add(d))
+    let signed = |d: Duration| time::Duration::try_from(d).unwrap_or(time::Duration::ZERO);
+    let instant = epoch
+        .checked_add(signed(at))
+        .and_then(|t| t.checked_sub(signed(age)))
         .unwrap_or(epoch);
     instant
         .format(&Rfc3339)
@@ -222,6 +230,8 @@ pub(crate) struct State {
     /// sub-second timestamps are, so a re-created name is another incarnation even
     /// within one virtual instant.
     pub creations: u64,
+    /// ARM's subscription token buckets, when throttling is on.
+    pub throttle: Option<Throttle>,
 }
 
 impl State {
@@ -245,6 +255,23 @@ impl State {
             }
         };
         self.jobs.insert(key, job);
+    }
+
+    /// Store `body` as given under `key`: its state counts as entered now, and a
+    /// `properties.cancelRequested` of `true` as a cancel requested now.
+    pub fn seed(&mut self, key: JobKey, name: &str, body: Value) {
+        let cancelled = body
+            .pointer("/properties/cancelRequested")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let record = JobRecord {
+            name: name.to_owned(),
+            body,
+            seq: 0,
+            state_since: self.now,
+            cancel_at: cancelled.then_some(self.now),
+        };
+        self.put_job(key, record);
     }
 
     /// Take the fault for a request of kind `kind`, if a rule applies (and use it up).

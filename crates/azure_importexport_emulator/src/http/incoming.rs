@@ -5,8 +5,11 @@ use wiremock::Request;
 
 use super::reply::{Reply, header_ok};
 
-/// Largest request body accepted (bigger ones are a 400).
+/// Largest request body accepted: ARM's 4 MB (bigger ones are a 413).
 const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Media types read as JSON (ASP.NET's JSON formatter, behind ARM, reads both).
+const JSON_MEDIA_TYPES: [&str; 2] = ["application/json", "text/json"];
 
 /// What is needed from an incoming request.
 pub(super) struct Incoming<'a> {
@@ -58,6 +61,27 @@ impl<'a> Incoming<'a> {
         serde_json::from_slice(&self.request.body).ok()
     }
 
+    /// A header's value, trimmed, when it is present, not empty and printable (so that it
+    /// can be echoed in a response).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && header_ok(v))
+    }
+
+    /// The `{sub}` of a `/subscriptions/{sub}/...` path.
+    pub fn subscription(&self) -> Option<&str> {
+        match self.segments.as_deref()? {
+            [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") && !sub.is_empty() => {
+                Some(sub)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the request carries a bearer token.
     pub fn authorized(&self) -> bool {
         let Some(value) = self.request.headers.get("authorization") else {
@@ -94,18 +118,22 @@ impl<'a> Incoming<'a> {
         fallback.trim_end_matches('/').to_owned()
     }
 
-    /// Parse the body as a JSON object.
+    /// Parse the body of a PUT or PATCH as a JSON object, with ARM's checks in ARM's
+    /// order: size (413), presence (400), media type (415), then JSON (400).
     pub fn object_body(&self) -> Result<Map<String, Value>, Reply> {
         if self.request.body.len() > MAX_BODY {
-            return Err(invalid_content(format!(
-                "The request body is larger than {MAX_BODY} bytes."
-            )));
+            return Err(Reply::error(
+                413,
+                "PayloadTooLarge",
+                format!("The request content is larger than {MAX_BODY} bytes."),
+            ));
         }
         if self.request.body.iter().all(u8::is_ascii_whitespace) {
             return Err(invalid_content(
                 "The request content is empty; a JSON object is required.",
             ));
         }
+        check_media_type(self.header("content-type"))?;
         match serde_json::from_slice::<Value>(&self.request.body) {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err(invalid_content(
@@ -116,6 +144,31 @@ impl<'a> Incoming<'a> {
             ))),
         }
     }
+}
+
+/// A body must be declared as JSON. A missing `Content-Type` is refused too: ARM reads an
+/// undeclared body as `application/octet-stream`, which it does not accept.
+fn check_media_type(content_type: Option<&str>) -> Result<(), Reply> {
+    let declared = content_type.unwrap_or("");
+    let media_type = declared.split(';').next().unwrap_or("").trim();
+    if JSON_MEDIA_TYPES
+        .iter()
+        .any(|t| media_type.eq_ignore_ascii_case(t))
+    {
+        return Ok(());
+    }
+    let shown = if declared.is_empty() {
+        "application/octet-stream"
+    } else {
+        media_type
+    };
+    Err(Reply::error(
+        415,
+        "UnsupportedMediaType",
+        format!(
+            "The content media type '{shown}' is not supported. Only 'application/json' is supported."
+        ),
+    ))
 }
 
 /// `InvalidRequestContent`: a body that is not a JSON object.
@@ -153,5 +206,28 @@ mod tests {
         assert_eq!(percent_decode("%ZZ"), None);
         assert_eq!(percent_decode("%FF"), None);
         assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn media_types() {
+        for ok in [
+            "application/json",
+            "APPLICATION/JSON; charset=utf-8",
+            "text/json",
+        ] {
+            assert!(check_media_type(Some(ok)).is_ok(), "{ok}");
+        }
+        for refused in [
+            None,
+            Some("text/plain"),
+            Some("application/jsonx"),
+            Some(";"),
+        ] {
+            assert_eq!(
+                check_media_type(refused).unwrap_err().status,
+                415,
+                "{refused:?}"
+            );
+        }
     }
 }

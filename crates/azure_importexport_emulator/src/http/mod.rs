@@ -1,13 +1,19 @@
-//! The wiremock responder: every request enters at [`handle`], which applies an injected
-//! fault (if a rule matches), runs the operation and records the request in the journal.
+//! The wiremock responder: every request enters at [`handle`], which applies ARM's
+//! throttling (when on), then an injected fault (if a rule matches), runs the operation,
+//! records the request in the journal and puts ARM's headers on the answer.
 //!
+//! - [`arm`]: what ARM's front door adds: tracing headers on every answer, and
+//!   subscription throttling.
 //! - [`incoming`]: what is read from a request (decoded path, query, body, auth).
+//! - [`api_version`]: the `api-version` check, with ARM's errors.
 //! - [`routing`]: the routes of the API, the checks every request passes (auth,
 //!   api-version, path, method), and the dispatch to a resource.
 //! - [`reply`]: responses before they become wiremock templates, ARM error bodies.
 //! - one module per resource: [`jobs`] (create, get, update, delete, list),
 //!   [`bitlocker_keys`], [`locations`], [`operations`].
 
+mod api_version;
+mod arm;
 mod bitlocker_keys;
 mod incoming;
 mod jobs;
@@ -23,6 +29,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use crate::config::EmulatorConfig;
 use crate::fault::{Fault, JournalEntry, RequestKind};
 use crate::store::{State, job_key};
+use crate::throttle::Decision;
+use arm::Tracing;
 use incoming::Incoming;
 use reply::{Outcome, valid_status};
 use routing::Route;
@@ -73,17 +81,18 @@ impl Answer {
     }
 
     /// The operation's own reply.
-    fn from_outcome(outcome: Outcome, request_id: &str) -> Self {
+    fn from_outcome(outcome: Outcome) -> Self {
         let status = outcome.reply.status;
         Self {
-            template: outcome.reply.into_template(request_id),
+            template: outcome.reply.into_template(),
             status,
             applied: outcome.applied,
         }
     }
 }
 
-/// Entry point: faults, then auth, api-version, routing and the operation.
+/// Entry point: ARM's throttling, then faults, then auth, api-version, routing and the
+/// operation; ARM's headers on whatever the answer is.
 pub(crate) fn handle(shared: &Shared, request: &Request) -> ResponseTemplate {
     let incoming = Incoming::new(request);
     let route = incoming.segments.as_deref().and_then(Route::parse);
@@ -94,19 +103,25 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> ResponseTemplate {
 
     let mut state = shared.lock();
     state.requests += 1;
-    let request_id = format!("00000000-0000-4000-8000-{:012x}", state.requests);
-    let fault = state.take_fault(kind);
-    let fault_injected = fault.is_some();
-    let job_before = route
-        .as_ref()
-        .and_then(Route::job)
-        .and_then(|(s, g, n)| state.jobs.get(&job_key(s, g, n)));
-    let state_before = job_before.and_then(|j| j.state().map(str::to_owned));
-    let created_at_before = job_before.and_then(|j| j.created_at().map(str::to_owned));
-
-    let answer = answer(fault, &request_id, || {
-        routing::process(shared, &mut state, &incoming, route.as_ref(), kind)
-    });
+    let tracing = Tracing::new(&incoming, state.requests);
+    let before = JobBefore::of(&state, route.as_ref());
+    // ARM throttles before the request reaches the provider: a throttled request neither
+    // uses up a fault rule nor runs.
+    let decision = arm::throttle(&shared.config, &mut state, &incoming);
+    let (answer, fault_injected) = match decision {
+        Some(Decision::Throttled { bucket, wait }) => {
+            let template = arm::throttled(bucket, incoming.subscription().unwrap_or(""), wait);
+            (Answer::unapplied(template, 429), false)
+        }
+        _ => {
+            let fault = state.take_fault(kind);
+            let injected = fault.is_some();
+            let answer = answer(fault, || {
+                routing::process(shared, &mut state, &incoming, route.as_ref(), kind)
+            });
+            (answer, injected)
+        }
+    };
     let entry = JournalEntry {
         method: incoming.method.clone(),
         path: incoming.decoded_path(),
@@ -116,25 +131,40 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> ResponseTemplate {
         fault_injected,
         applied: answer.applied,
         body: incoming.body_json(),
-        state_before,
-        created_at_before,
+        state_before: before.state,
+        created_at_before: before.created_at,
     };
     state.record(entry);
-    answer.template
+    arm::rate_limit(tracing.apply(answer.template), decision.as_ref())
+}
+
+/// The job a request addresses, as it was before the request (for the journal).
+struct JobBefore {
+    state: Option<String>,
+    created_at: Option<String>,
+}
+
+impl JobBefore {
+    fn of(state: &State, route: Option<&Route>) -> Self {
+        let job = route
+            .and_then(Route::job)
+            .and_then(|(s, g, n)| state.jobs.get(&job_key(s, g, n)));
+        Self {
+            state: job.and_then(|j| j.state().map(str::to_owned)),
+            created_at: job.and_then(|j| j.created_at().map(str::to_owned)),
+        }
+    }
 }
 
 /// Answer with `fault` applied: before the operation (which then does not run), after it,
 /// or around it (a delay); without a fault, the operation's own reply.
-fn answer(fault: Option<Fault>, request_id: &str, operation: impl FnOnce() -> Outcome) -> Answer {
+fn answer(fault: Option<Fault>, operation: impl FnOnce() -> Outcome) -> Answer {
     match fault {
         Some(Fault::Status {
             status,
             retry_after,
             body,
-        }) => Answer::unapplied(
-            reply::injected_status(status, retry_after, body, request_id),
-            status,
-        ),
+        }) => Answer::unapplied(reply::injected_status(status, retry_after, body), status),
         Some(Fault::Raw {
             status,
             content_type,
@@ -142,16 +172,16 @@ fn answer(fault: Option<Fault>, request_id: &str, operation: impl FnOnce() -> Ou
         }) => Answer::unapplied(reply::injected_raw(status, &content_type, body), status),
         Some(Fault::StatusAfterApply { status }) => Answer {
             applied: operation().applied,
-            template: reply::injected_after_apply(status, request_id),
+            template: reply::injected_after_apply(status),
             status,
         },
         Some(Fault::Delay(delay)) => {
-            let answer = Answer::from_outcome(operation(), request_id);
+            let answer = Answer::from_outcome(operation());
             Answer {
                 template: answer.template.set_delay(delay),
                 ..answer
             }
         }
-        None => Answer::from_outcome(operation(), request_id),
+        None => Answer::from_outcome(operation()),
     }
 }

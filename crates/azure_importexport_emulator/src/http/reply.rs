@@ -29,13 +29,27 @@ impl Reply {
         }
     }
 
-    /// An ARM error: `{"error":{"code","message"}}` and the `x-ms-error-code` header.
+    /// An ARM error: `{"error":{"code","message"}}` and the `x-ms-error-code` header. A
+    /// 400 also carries `"details": []`, as ARM's validation errors do (clients that read
+    /// `details` find an empty list rather than nothing).
     pub fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
+        let mut error = json!({ "code": code, "message": message.into() });
+        if status == 400 {
+            error["details"] = json!([]);
+        }
         Self {
             status,
-            body: Some(json!({ "error": { "code": code, "message": message.into() } })),
+            body: Some(json!({ "error": error })),
             error_code: Some(code.to_owned()),
         }
+    }
+
+    /// The same error, naming the property (or parameter) at fault in `error.target`.
+    pub fn with_target(mut self, target: &str) -> Self {
+        if let Some(error) = self.body.as_mut().and_then(|b| b.get_mut("error")) {
+            error["target"] = Value::String(target.to_owned());
+        }
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -53,9 +67,8 @@ impl Reply {
         )
     }
 
-    pub fn into_template(self, request_id: &str) -> ResponseTemplate {
-        let mut template =
-            template(self.status).insert_header("x-ms-request-id", request_id.to_owned());
+    pub fn into_template(self) -> ResponseTemplate {
+        let mut template = template(self.status);
         if let Some(code) = self.error_code.filter(|c| header_ok(c)) {
             template = template.insert_header("x-ms-error-code", code);
         }
@@ -139,7 +152,6 @@ pub(super) fn injected_status(
     status: u16,
     retry_after: Option<String>,
     body: Option<String>,
-    request_id: &str,
 ) -> ResponseTemplate {
     let template = match body {
         Some(body) => {
@@ -148,16 +160,14 @@ pub(super) fn injected_status(
             } else {
                 "text/plain"
             };
-            template(status)
-                .insert_header("x-ms-request-id", request_id.to_owned())
-                .set_body_raw(body.into_bytes(), mime)
+            template(status).set_body_raw(body.into_bytes(), mime)
         }
         None => Reply::error(
             status,
             fault_code(status),
             format!("Injected fault: HTTP {status}."),
         )
-        .into_template(request_id),
+        .into_template(),
     };
     match retry_after.filter(|v| header_ok(v)) {
         Some(value) => template.insert_header("Retry-After", value),
@@ -178,14 +188,14 @@ pub(super) fn injected_raw(status: u16, content_type: &str, body: Vec<u8>) -> Re
 
 /// [`Fault::StatusAfterApply`](crate::Fault::StatusAfterApply): a 2xx without a body, any
 /// other status with an ARM error saying the operation was applied.
-pub(super) fn injected_after_apply(status: u16, request_id: &str) -> ResponseTemplate {
+pub(super) fn injected_after_apply(status: u16) -> ResponseTemplate {
     if (200..300).contains(&status) {
-        return template(status).insert_header("x-ms-request-id", request_id.to_owned());
+        return template(status);
     }
     Reply::error(
         status,
         fault_code(status),
         format!("Injected fault: HTTP {status} after the operation was applied."),
     )
-    .into_template(request_id)
+    .into_template()
 }

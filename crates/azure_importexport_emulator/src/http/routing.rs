@@ -8,7 +8,7 @@ use crate::store::State;
 
 use super::incoming::Incoming;
 use super::reply::{Outcome, Reply};
-use super::{API_VERSIONS, Shared, bitlocker_keys, jobs, locations, operations};
+use super::{Shared, api_version, bitlocker_keys, jobs, locations, operations};
 
 /// The routes of the API, with their decoded path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,26 +154,7 @@ fn check<'a>(
             "The request path contains an invalid percent-encoding or is not UTF-8.",
         ));
     }
-    match req.query_param("api-version") {
-        None => {
-            return Err(Reply::error(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            ));
-        }
-        Some(v) if !API_VERSIONS.contains(&v) => {
-            return Err(Reply::error(
-                400,
-                "InvalidApiVersionParameter",
-                format!(
-                    "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                    API_VERSIONS.join(",")
-                ),
-            ));
-        }
-        Some(_) => {}
-    }
+    api_version::check(req, route)?;
     let Some(route) = route else {
         return Err(Reply::error(
             404,

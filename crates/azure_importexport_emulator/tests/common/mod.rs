@@ -92,13 +92,48 @@ impl Client {
         self
     }
 
-    /// Send `method` to `path_and_query` (relative to the base URI, or an absolute URL).
+    /// Send `method` to `path_and_query` (relative to the base URI, or an absolute URL),
+    /// a body declared as JSON.
     pub async fn send_raw(
         &self,
         method: &str,
         path_and_query: &str,
         body: Option<Vec<u8>>,
         auth: Option<&str>,
+    ) -> Resp {
+        let mut headers = Vec::new();
+        if let Some(auth) = auth {
+            headers.push(("Authorization", auth));
+        }
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        self.send_exactly(method, path_and_query, body, &headers)
+            .await
+    }
+
+    /// Send with this client's token and exactly the `headers` given (no `Content-Type`
+    /// unless given).
+    pub async fn send_headers(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut all: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        all.extend_from_slice(headers);
+        self.send_exactly(method, path_and_query, body, &all).await
+    }
+
+    async fn send_exactly(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
     ) -> Resp {
         let url = if path_and_query.starts_with("http") {
             path_and_query.to_owned()
@@ -107,13 +142,11 @@ impl Client {
         };
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, url);
-        if let Some(auth) = auth {
-            request = request.header("Authorization", auth);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(body);
+            request = request.body(body);
         }
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();

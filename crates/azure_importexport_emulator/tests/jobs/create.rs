@@ -46,7 +46,14 @@ async fn create_returns_201_with_service_fields() {
     assert_eq!(props["state"], "Creating");
     assert_eq!(props["provisioningState"], "Succeeded");
     assert_eq!(props["cancelRequested"], false);
-    assert_eq!(props["percentComplete"], 0);
+    assert!(
+        props.get("percentComplete").is_none(),
+        "only from Transferring"
+    );
+    assert_eq!(
+        props["encryptionKey"],
+        json!({ "kekType": "MicrosoftManaged" })
+    );
     assert_eq!(props["jobType"], "Import");
     assert_eq!(props["shippingInformation"]["city"], "Santa Clara");
     assert_eq!(props["futureProperty"], "kept");
@@ -55,6 +62,7 @@ async fn create_returns_201_with_service_fields() {
     assert_eq!(drives.len(), 2);
     assert_eq!(drives[0]["driveId"], "DRIVE0001");
     assert_eq!(drives[0]["futureDriveField"], 7);
+    assert!(drives.iter().all(|d| d["state"] == "Specified"));
     assert!(drives.iter().all(|d| d.get("bitLockerKey").is_none()));
 
     // GET answers the same document, and job_json is exactly what GET returns.
@@ -147,11 +155,18 @@ async fn put_rejects_invalid_bodies() {
         ("non-utf8", vec![0xff, 0xfe, 0x7b], "InvalidRequestContent"),
     ];
     type Mutation = (&'static str, fn(&mut Value));
-    let mutations: Vec<Mutation> = vec![
+    let location_required: Vec<Mutation> = vec![
         ("no location", |b| {
             b.as_object_mut().unwrap().remove("location");
         }),
         ("location not a string", |b| b["location"] = json!(5)),
+    ];
+    for (what, mutate) in &location_required {
+        let mut body = import_body();
+        mutate(&mut body);
+        cases.push((what, serde_json::to_vec(&body).unwrap(), "LocationRequired"));
+    }
+    let mutations: Vec<Mutation> = vec![
         ("no properties", |b| {
             b.as_object_mut().unwrap().remove("properties");
         }),

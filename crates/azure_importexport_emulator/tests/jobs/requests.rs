@@ -15,6 +15,11 @@ async fn api_versions_are_checked() {
         (
             "?api-version=2019-01-01",
             400,
+            Some("NoRegisteredProviderFound"),
+        ),
+        (
+            "?api-version=latest",
+            400,
             Some("InvalidApiVersionParameter"),
         ),
         ("?api-version=2020-08-01", 201, None),

@@ -12,12 +12,17 @@ use super::{RESERVED_TOP, check_type};
 /// Most drives in an import job.
 const MAX_DRIVES: usize = 10;
 
+/// Properties that only the service writes (besides those it sets on every new job).
+const SERVICE_OWNED: [&str; 3] = ["percentComplete", "returnPackage", "incompleteBlobListUri"];
+
 /// `PUT .../jobs/{name}`: 201 for a new job, 200 for a replaced one.
 pub(in crate::http) fn create(ctx: Ctx<'_, '_>, sub: &str, rg: &str, name: &str) -> Outcome {
     put(ctx, sub, rg, name).unwrap_or_else(Outcome::from)
 }
 
 fn put(ctx: Ctx<'_, '_>, sub: &str, rg: &str, name: &str) -> Result<Outcome, Reply> {
+    // The body first: ARM refuses an unreadable body before the provider sees the name.
+    let body = ctx.req.object_body()?;
     if !valid_job_name(name) {
         return Err(Reply::error(
             400,
@@ -25,21 +30,22 @@ fn put(ctx: Ctx<'_, '_>, sub: &str, rg: &str, name: &str) -> Result<Outcome, Rep
             format!(
                 "The job name '{name}' is invalid: use 2 to 64 letters, digits, '-' or '_', starting with a letter or digit."
             ),
-        ));
+        )
+        .with_target("jobName"));
     }
-    let body = ctx.req.object_body()?;
     let props = validate_put(&body)?;
-    let key = job_key(sub, rg, name);
-    let now = ctx.state.now;
-    let existing = ctx.state.jobs.get(&key).cloned();
-    if let Some(old) = &existing {
-        check_replaceable(old)?;
-    }
     let location = body
         .get("location")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    let key = job_key(sub, rg, name);
+    let now = ctx.state.now;
+    let existing = ctx.state.jobs.get(&key).cloned();
+    if let Some(old) = &existing {
+        check_same_location(old, rg, &location)?;
+        check_replaceable(old)?;
+    }
     let created_at = existing
         .as_ref()
         .and_then(|j| j.body.pointer("/systemData/createdAt"))
@@ -112,6 +118,26 @@ fn job_body(
     Value::Object(job)
 }
 
+/// ARM keeps a resource in the location it was created in: a PUT that names another
+/// location for an existing job is refused (before the provider's own state rules).
+fn check_same_location(old: &JobRecord, rg: &str, location: &str) -> Result<(), Reply> {
+    let Some(stored) = old.body.get("location").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    if catalog::same_location(stored, location) {
+        return Ok(());
+    }
+    Err(Reply::error(
+        400,
+        "InvalidResourceLocation",
+        format!(
+            "The resource '{}' already exists in location '{stored}' in resource group '{rg}'. A resource with the same name cannot be created in location '{location}'. Please select a new resource name.",
+            old.name
+        ),
+    )
+    .with_target("location"))
+}
+
 /// A job can be replaced only while it is `Creating`.
 fn check_replaceable(old: &JobRecord) -> Result<(), Reply> {
     if is(old.state(), CREATING) {
@@ -145,23 +171,43 @@ fn spelled_ids(
     (sub_id, rg_id, stored_name)
 }
 
-/// The PUT's properties with the fields the service sets on a new job.
+/// The PUT's properties with the fields the service sets on a new job, as the spec's
+/// examples show them: `state`, `provisioningState`, `cancelRequested`, the datacenter's
+/// `shippingInformation`, an `encryptionKey` and each drive's `state` (when the client
+/// gave none). Fields only the service writes are dropped if a client sent them (the
+/// Python SDK's models send `state` and `cancelRequested` with every PUT); there is no
+/// `percentComplete` before the job is `Transferring`.
 fn initial_properties(
     mut properties: Map<String, Value>,
     location: &str,
     cancel_requested: bool,
 ) -> Map<String, Value> {
+    for owned in SERVICE_OWNED {
+        properties.remove(owned);
+    }
     properties.insert("state".into(), Value::String(CREATING.into()));
     properties.insert(
         "provisioningState".into(),
         Value::String("Succeeded".into()),
     );
     properties.insert("cancelRequested".into(), Value::Bool(cancel_requested));
-    properties.insert("percentComplete".into(), Value::from(0));
     properties.insert(
         "shippingInformation".into(),
         catalog::shipping_information(location),
     );
+    properties
+        .entry("encryptionKey")
+        .or_insert_with(|| json!({ "kekType": "MicrosoftManaged" }));
+    if let Some(drives) = properties
+        .get_mut("driveList")
+        .and_then(Value::as_array_mut)
+    {
+        for drive in drives.iter_mut().filter_map(Value::as_object_mut) {
+            drive
+                .entry("state")
+                .or_insert_with(|| Value::String("Specified".into()));
+        }
+    }
     properties
 }
 
@@ -207,24 +253,30 @@ fn split_id(id: &str) -> Option<(String, String)> {
 fn validate_put(body: &Map<String, Value>) -> Result<Map<String, Value>, Reply> {
     match body.get("location") {
         Some(Value::String(l)) if !l.trim().is_empty() => {}
+        // ARM's own check for tracked resources, before the provider's.
         _ => {
-            return Err(Reply::bad_request(
-                "The property 'location' is required and must be a non-empty string.",
-            ));
+            return Err(Reply::error(
+                400,
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+            .with_target("location"));
         }
     }
     check_type(body, "tags", |v| v.is_object() || v.is_null(), "an object")?;
     let Some(Value::Object(props)) = body.get("properties") else {
         return Err(Reply::bad_request(
             "The property 'properties' is required and must be an object.",
-        ));
+        )
+        .with_target("properties"));
     };
     match props.get("storageAccountId") {
         Some(Value::String(s)) if !s.trim().is_empty() => {}
         _ => {
             return Err(Reply::bad_request(
                 "The property 'properties.storageAccountId' is required and must be a non-empty string.",
-            ));
+            )
+            .with_target("properties.storageAccountId"));
         }
     }
     let job_type = match props.get("jobType") {
@@ -233,28 +285,30 @@ fn validate_put(body: &Map<String, Value>) -> Result<Map<String, Value>, Reply> 
         _ => {
             return Err(Reply::bad_request(
                 "The property 'properties.jobType' is required and must be 'Import' or 'Export'.",
-            ));
+            )
+            .with_target("properties.jobType"));
         }
     };
-    for (field, ok, what) in [
+    for (path, ok, what) in [
         (
-            "returnAddress",
+            "properties.returnAddress",
             Value::is_object as fn(&Value) -> bool,
             "an object",
         ),
-        ("returnShipping", Value::is_object, "an object"),
-        ("deliveryPackage", Value::is_object, "an object"),
-        ("driveList", Value::is_array, "an array"),
-        ("export", Value::is_object, "an object"),
+        ("properties.returnShipping", Value::is_object, "an object"),
+        ("properties.deliveryPackage", Value::is_object, "an object"),
+        ("properties.driveList", Value::is_array, "an array"),
+        ("properties.export", Value::is_object, "an object"),
     ] {
-        check_type(props, field, ok, what)?;
+        check_type(props, path, ok, what)?;
     }
     if job_type == "Import" {
         check_drives(props)?;
     } else if props.get("export").is_none() {
-        return Err(Reply::bad_request(
-            "An export job requires 'properties.export'.",
-        ));
+        return Err(
+            Reply::bad_request("An export job requires 'properties.export'.")
+                .with_target("properties.export"),
+        );
     }
     Ok(props.clone())
 }
@@ -267,12 +321,14 @@ fn check_drives(props: &Map<String, Value>) -> Result<(), Reply> {
         .filter(|d| !d.is_empty())
         .ok_or_else(|| {
             Reply::bad_request("An import job requires a non-empty 'properties.driveList'.")
+                .with_target("properties.driveList")
         })?;
     if drives.len() > MAX_DRIVES {
         return Err(Reply::bad_request(format!(
             "An import job can have at most {MAX_DRIVES} drives; {} were given.",
             drives.len()
-        )));
+        ))
+        .with_target("properties.driveList"));
     }
     let ok = drives.iter().all(|d| {
         d.get("driveId")
@@ -282,7 +338,8 @@ fn check_drives(props: &Map<String, Value>) -> Result<(), Reply> {
     if !ok {
         return Err(Reply::bad_request(
             "Every drive in 'properties.driveList' requires a non-empty 'driveId'.",
-        ));
+        )
+        .with_target("properties.driveList"));
     }
     Ok(())
 }

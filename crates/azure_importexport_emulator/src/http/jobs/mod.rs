@@ -49,17 +49,21 @@ pub(super) fn delete(ctx: Ctx<'_, '_>, sub: &str, rg: &str, name: &str) -> Outco
     Outcome::applied(Reply::empty(200))
 }
 
-/// Check that an optional field, when present, has the expected JSON type.
+/// Check that an optional field of `map`, when present, has the expected JSON type.
+/// `path` names it from the body's root (`tags`, `properties.driveList`): the error's
+/// target.
 fn check_type(
     map: &Map<String, Value>,
-    field: &str,
+    path: &str,
     ok: fn(&Value) -> bool,
     what: &str,
 ) -> Result<(), Reply> {
+    let field = path.rsplit('.').next().unwrap_or(path);
     match map.get(field) {
         Some(v) if !ok(v) => Err(Reply::bad_request(format!(
-            "The property '{field}' must be {what}."
-        ))),
+            "The property '{path}' must be {what}."
+        ))
+        .with_target(path)),
         _ => Ok(()),
     }
 }

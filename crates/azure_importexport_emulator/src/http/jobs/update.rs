@@ -2,6 +2,12 @@
 //! cancel (`cancelRequested: true`) or marks a `Creating` job as shipped
 //! (`state: "Shipping"`).
 //!
+//! What the official SDKs send is accepted as the service accepts it: the Python SDK's
+//! model sends `cancelRequested: false` (and `backupDriveManifest: false`) with every
+//! update, and the spec's own example (and the JavaScript sample) send `state: ""`. Both
+//! mean "no change"; only un-cancelling (`false` on a job whose cancel was requested) is
+//! refused.
+//!
 //! In order: [`Patch::parse`] reads and type-checks the body (before the job is looked
 //! up), [`check`] applies the state rules to the job found ([`check_cancel`],
 //! [`check_ship`]), and [`apply`] writes the fields.
@@ -64,7 +70,7 @@ struct Patch {
     top: Map<String, Value>,
     /// Its `properties` (empty when absent or null).
     props: Map<String, Value>,
-    /// `cancelRequested` as sent (`None` when absent or null); see [`cancel_field`].
+    /// `cancelRequested` as sent (`None` when absent or null).
     cancel: Option<bool>,
     /// Whether the PATCH sets `state` to `Shipping`.
     ship: bool,
@@ -76,9 +82,10 @@ impl Patch {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(p)) => p.clone(),
             Some(_) => {
-                return Err(Reply::bad_request(
-                    "The property 'properties' must be an object.",
-                ));
+                return Err(
+                    Reply::bad_request("The property 'properties' must be an object.")
+                        .with_target("properties"),
+                );
             }
         };
         check_types(&top, &props)?;
@@ -99,36 +106,60 @@ impl Patch {
 /// The writable fields, when present, have their JSON types.
 fn check_types(top: &Map<String, Value>, props: &Map<String, Value>) -> Result<(), Reply> {
     check_type(top, "tags", |v| v.is_object() || v.is_null(), "an object")?;
-    check_type(props, "returnAddress", Value::is_object, "an object")?;
-    check_type(props, "returnShipping", Value::is_object, "an object")?;
-    check_type(props, "deliveryPackage", Value::is_object, "an object")?;
-    check_type(props, "driveList", Value::is_array, "an array")?;
-    check_type(props, "logLevel", Value::is_string, "a string")?;
-    check_type(props, "backupDriveManifest", Value::is_boolean, "a boolean")
+    check_type(
+        props,
+        "properties.returnAddress",
+        Value::is_object,
+        "an object",
+    )?;
+    check_type(
+        props,
+        "properties.returnShipping",
+        Value::is_object,
+        "an object",
+    )?;
+    check_type(
+        props,
+        "properties.deliveryPackage",
+        Value::is_object,
+        "an object",
+    )?;
+    check_type(props, "properties.driveList", Value::is_array, "an array")?;
+    check_type(props, "properties.logLevel", Value::is_string, "a string")?;
+    check_type(
+        props,
+        "properties.backupDriveManifest",
+        Value::is_boolean,
+        "a boolean",
+    )
 }
 
-/// `cancelRequested`: absent, null or `true`. Anything else, `false` included, is refused
-/// here, before the job is looked up.
+/// `cancelRequested`: absent, null or a boolean; whether `false` is allowed depends on
+/// the job ([`check_cancel`]).
 fn cancel_field(props: &Map<String, Value>) -> Result<Option<bool>, Reply> {
     match props.get("cancelRequested") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(true)) => Ok(Some(true)),
-        Some(_) => Err(Reply::bad_request(
-            "The property 'cancelRequested' can only be set to true.",
-        )),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(
+            Reply::bad_request("The property 'cancelRequested' must be a boolean.")
+                .with_target("properties.cancelRequested"),
+        ),
     }
 }
 
-/// `state`: absent, null or `Shipping` (any case); a client cannot set another state.
+/// `state`: absent, null, empty (the spec's UpdateJob example sends `""`: no change) or
+/// `Shipping` (any case); a client cannot set another state.
 fn ship_field(props: &Map<String, Value>) -> Result<bool, Reply> {
     match props.get("state") {
         None | Some(Value::Null) => Ok(false),
+        Some(Value::String(s)) if s.is_empty() => Ok(false),
         Some(Value::String(s)) if s.eq_ignore_ascii_case(SHIPPING) => Ok(true),
         Some(other) => Err(Reply::error(
             400,
             "InvalidJobState",
             format!("The state {other} cannot be set by a client: only 'Shipping' is allowed."),
-        )),
+        )
+        .with_target("properties.state")),
     }
 }
 
@@ -153,9 +184,29 @@ fn check(job: &JobRecord, patch: &Patch) -> Result<(), Reply> {
     Ok(())
 }
 
-/// A cancel can be requested only before `Packaging`.
+/// A cancel can be requested only before `Packaging`, and never taken back: `false` on a
+/// job whose cancel was requested is a conflict with the job's state (409, as the other
+/// state refusals), while `false` on any other job is no change.
 fn check_cancel(job: &JobRecord, cancel: Option<bool>) -> Result<(), Reply> {
-    if cancel != Some(true) || CANCELLABLE.iter().any(|s| is(job.state(), s)) {
+    match cancel {
+        None => Ok(()),
+        Some(false) if job.cancel_at.is_some() => Err(Reply::error(
+            409,
+            "JobCancelCannotBeReverted",
+            format!(
+                "A cancel was requested for the job '{}'; 'cancelRequested' cannot be set back to false.",
+                job.name
+            ),
+        )
+        .with_target("properties.cancelRequested")),
+        Some(false) => Ok(()),
+        Some(true) => check_cancellable(job),
+    }
+}
+
+/// The job's state still allows a cancel.
+fn check_cancellable(job: &JobRecord) -> Result<(), Reply> {
+    if CANCELLABLE.iter().any(|s| is(job.state(), s)) {
         return Ok(());
     }
     Err(Reply::error(
