@@ -2,6 +2,10 @@
 //! in the value parsers here, so that bad input is a usage error (exit 2) before anything
 //! is sent. Every command's `--help` ends with examples ([`crate::help`]).
 
+mod fleet;
+
+pub use fleet::{ArchiveArgs, CancelArgs, DeleteArgs, FleetRunArgs};
+
 use crate::cloud::Cloud;
 use crate::help;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -102,15 +106,7 @@ pub enum Command {
     Locations(LocationsCommand),
     /// Run the local emulator in the foreground (Ctrl-C to stop).
     #[command(after_help = help::EMULATOR)]
-    Emulator {
-        /// Port on 127.0.0.1 (0 picks a free one).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Virtual time that passes per real second (e.g. `1h`: a lifecycle step of one
-        /// virtual day takes 24 real seconds).
-        #[arg(long, default_value = "1h", value_parser = parse_duration)]
-        speed: Duration,
-    },
+    Emulator(crate::emulator_cmd::EmulatorArgs),
     /// The full job lifecycle against an embedded emulator: no account, no network.
     /// With `-o json` the narration goes to stderr and stdout is one JSON summary.
     #[command(after_help = help::DEMO)]
@@ -162,21 +158,15 @@ pub enum JobsCommand {
     /// so running the same command again after a failure is safe.
     #[command(after_help = help::JOBS_UPDATE)]
     Update(UpdateArgs),
-    /// Request cancellation (allowed before Packaging; best-effort while Transferring).
+    /// Request cancellation of one job (allowed before Packaging; best-effort while
+    /// Transferring), or of a fleet of jobs.
+    ///
+    /// Fleet form (--all or selectors instead of RG NAME): jobs whose state forbids a
+    /// cancel, or whose cancel was requested already, are skipped with the reason and
+    /// nothing is sent for them. The plan is printed first (--dry-run stops there), the
+    /// run is confirmed once (--yes off a terminal), and the report ends it.
     #[command(after_help = help::JOBS_CANCEL)]
-    Cancel {
-        #[command(flatten)]
-        job: JobArgs,
-        /// Then wait until the job is Completed.
-        #[arg(long)]
-        wait: bool,
-        /// Give up waiting after this long (e.g. 30m, 2h).
-        #[arg(long, default_value = "1h", value_parser = parse_duration)]
-        timeout: Duration,
-        /// At most this many PATCH requests, the first included.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-        max_attempts: u32,
-    },
+    Cancel(CancelArgs),
     /// Wait until a job reaches a state.
     #[command(after_help = help::JOBS_WAIT)]
     Wait {
@@ -189,25 +179,23 @@ pub enum JobsCommand {
         #[arg(long, default_value = "1h", value_parser = parse_duration)]
         timeout: Duration,
     },
-    /// Delete a job (only in Creating or Completed), optionally archiving it first.
+    /// Delete one job (only in Creating or Completed), optionally archiving it first, or a
+    /// fleet of jobs, each archived first (--archive-dir) or explicitly not (--no-archive).
+    ///
+    /// Fleet form (--all or selectors instead of RG NAME): jobs that are not Creating or
+    /// Completed are skipped with the reason. The plan is printed first (--dry-run stops
+    /// there), the run is confirmed once (--yes off a terminal), and the report ends it.
+    /// Each job is archived before its DELETE: a run cut off at any point and started
+    /// again finishes without deleting a job unarchived or archiving a version twice.
     #[command(after_help = help::JOBS_DELETE)]
-    Delete {
-        #[command(flatten)]
-        job: JobArgs,
-        /// Write the job's JSON, exactly as the service returned it, under this directory
-        /// first; if that fails nothing is deleted.
-        #[arg(long)]
-        archive_dir: Option<PathBuf>,
-        /// Cancel first and wait for Completed.
-        #[arg(long)]
-        cancel_first: bool,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        yes: bool,
-        /// With --cancel-first: give up waiting after this long.
-        #[arg(long, default_value = "1h", value_parser = parse_duration)]
-        timeout: Duration,
-    },
+    Delete(DeleteArgs),
+    /// Archive the selected jobs' JSON under a directory, incrementally: only jobs whose
+    /// JSON changed since their last archived version are written, and every version is
+    /// kept, so a daily run keeps every job's record past the service's 90-day expiry.
+    ///
+    /// Changes nothing on the service (only reads), so it asks no confirmation.
+    #[command(after_help = help::JOBS_ARCHIVE)]
+    Archive(ArchiveArgs),
 }
 
 /// One job.
@@ -310,7 +298,7 @@ fn parse_tag(value: &str) -> Result<(String, String), String> {
 }
 
 /// `30s`, `5m`, `1h 30m`, `250ms`.
-fn parse_duration(value: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
     humantime::parse_duration(value).map_err(|e| format!("{e} (examples: 30s, 5m, 2h)"))
 }
 

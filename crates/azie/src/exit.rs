@@ -13,6 +13,8 @@ pub const NOT_FOUND: u8 = 4;
 pub const GAVE_UP: u8 = 5;
 /// 1: anything else.
 pub const OTHER: u8 = 1;
+/// 130: stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;
 
 /// An error with the exit code it maps to.
 #[derive(Debug)]
@@ -49,6 +51,14 @@ impl CliError {
     pub fn other(message: impl Into<String>) -> Self {
         CliError {
             code: OTHER,
+            message: message.into(),
+        }
+    }
+
+    /// Stopped by Ctrl-C (exit 130).
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        CliError {
+            code: INTERRUPTED,
             message: message.into(),
         }
     }

@@ -30,7 +30,9 @@ Examples:
   azie jobs update my-rg my-job --state Shipping --carrier-name FedEx --tracking-number 123456
   azie jobs wait my-rg my-job --state Completed --timeout 30m
   azie jobs cancel my-rg my-job --wait
-  azie jobs delete my-rg my-job --archive-dir ./archive --yes";
+  azie jobs delete my-rg my-job --archive-dir ./archive --yes
+  azie jobs archive --all --archive-dir ./archive
+  azie jobs delete --state Completed --older-than 60d --archive-dir ./archive";
 
 /// `azie jobs list --help`.
 pub const JOBS_LIST: &str = "\
@@ -74,12 +76,37 @@ Examples:
   # Anything else UpdateJobParameters has, e.g. a new return address:
   azie jobs update my-rg my-job --file patch.json";
 
+/// What a fleet run prints and how it exits: one text for the three fleet commands.
+macro_rules! fleet_run_text {
+    () => {
+        "\
+Fleet runs: the plan (table; on stderr with -o json) lists each selected job with what
+will be done or why it is skipped; a progress bar runs on stderr; the report ends the
+run (with -o json one document: {\"done\", \"skipped\", \"failed\", \"summary\"};
+--dry-run prints {\"toDo\", \"skipped\"}). Ctrl-C lets the requests in flight finish,
+prints the report so far (jobs not started are skipped: notStarted) and exits 130; a
+second Ctrl-C quits at once. Running the same command again finishes the work.
+
+Fleet exit codes: 0 when no job failed (skipped jobs are not failures); when jobs
+failed, the code of their failure (3 refused by state, 4 not found, 5 gave up, 1 other),
+or 1 when they failed in different ways; 130 when interrupted; 2 usage error (nothing
+sent, e.g. no selector and no --all, or no --yes off a terminal).
+
+"
+    };
+}
+
 /// `azie jobs cancel --help`.
-pub const JOBS_CANCEL: &str = "\
+pub const JOBS_CANCEL: &str = concat!(
+    fleet_run_text!(),
+    "\
 Examples:
   azie jobs cancel my-rg my-job
   azie jobs cancel my-rg my-job --wait --timeout 2h -o json
-  azie jobs cancel my-rg my-job --max-attempts 3";
+  azie jobs cancel my-rg my-job --max-attempts 3
+  azie jobs cancel --resource-group my-rg --name-prefix migration- --dry-run
+  azie jobs cancel --state Creating --state Shipping --yes -o json"
+);
 
 /// `azie jobs wait --help`.
 pub const JOBS_WAIT: &str = "\
@@ -88,11 +115,30 @@ Examples:
   azie jobs wait my-rg my-job --state Completed --timeout 30m -o json";
 
 /// `azie jobs delete --help`.
-pub const JOBS_DELETE: &str = "\
+pub const JOBS_DELETE: &str = concat!(
+    fleet_run_text!(),
+    "\
 Examples:
   azie jobs delete my-rg my-job                       # asks first
   azie jobs delete my-rg my-job --archive-dir ./archive --yes
-  azie jobs delete my-rg my-job --cancel-first --timeout 2h --yes";
+  azie jobs delete my-rg my-job --cancel-first --timeout 2h --yes
+  # every Completed job older than 60 days, each archived first:
+  azie jobs delete --state Completed --older-than 60d --archive-dir ./archive
+  azie jobs delete --all --archive-dir ./archive --redact-personal-data --dry-run
+  azie jobs delete --tag project=pilot --no-archive --yes -o json"
+);
+
+/// `azie jobs archive --help`.
+pub const JOBS_ARCHIVE: &str = concat!(
+    fleet_run_text!(),
+    "\
+Examples:
+  # every job of the subscription (daily: only changed jobs are written):
+  azie jobs archive --all --archive-dir ./archive
+  # without personal data:
+  azie jobs archive --all --archive-dir ./archive-redacted --redact-personal-data
+  azie jobs archive --resource-group my-rg --state Completed --archive-dir ./archive -o json"
+);
 
 /// `azie bitlocker-keys --help`.
 pub const BITLOCKER_KEYS: &str = "\

@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             show_secrets,
         } => resources::bitlocker_keys(&cli.global, &resource_group, &name, show_secrets).await,
         Command::Locations(command) => resources::locations(&cli.global, command).await,
-        Command::Emulator { port, speed } => emulator_cmd::run(port, speed).await,
+        Command::Emulator(args) => emulator_cmd::run(args).await,
         Command::Demo => demo::run(cli.global.output).await,
         Command::Completions { shell } => completions(shell),
     }

@@ -1,21 +1,23 @@
-//! `azie jobs ...`: reads, cancel, wait and delete here; the single-shot writes in
-//! [`create`] and [`update`], with their shared body handling in [`body`].
+//! `azie jobs ...`: reads, cancel, wait and delete of one job here; the single-shot
+//! writes in [`create`] and [`update`], with their shared body handling in [`body`]; the
+//! fleet forms of cancel and delete, and archive, in [`fleet`].
 
 mod body;
+mod confirm;
 mod create;
+mod fleet;
 mod update;
 
-use crate::cli::{GlobalArgs, JobArgs, JobsCommand, OutputFormat};
+use crate::cli::{DeleteArgs, GlobalArgs, JobArgs, JobsCommand, OutputFormat};
 use crate::context;
 use crate::exit::CliError;
 use crate::output::{self, Table};
 use crate::progress::{Progress, format_elapsed};
 use azure_importexport::{
-    CancelAndDeleteOptions, CancelOptions, CancelOutcome, DeleteOptions, FsArchive, Job, JobRef,
-    JobState, JobStateExt as _, WaitError, WaitOptions, WaitTarget,
+    CancelAndDeleteOptions, CancelOptions, CancelOutcome, DeleteOptions, Job, JobRef, JobState,
+    JobStateExt as _, WaitError, WaitOptions, WaitTarget,
 };
 use serde_json::{Value, json};
-use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,12 +55,13 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
             let job = update::run(&job_ref(&client, &args.job), &args).await?;
             print_job(global.output, &job)?;
         }
-        JobsCommand::Cancel {
-            job,
-            wait,
-            timeout,
-            max_attempts,
-        } => cancel(global, &job_ref(&client, &job), wait, timeout, max_attempts).await?,
+        JobsCommand::Cancel(args) => match args.job.job() {
+            Some(job) => {
+                let job_ref = job_ref(&client, &job);
+                cancel(global, &job_ref, args.wait, args.timeout, args.max_attempts).await?
+            }
+            None => fleet::cancel(global, &client, &args).await?,
+        },
         JobsCommand::Wait {
             job,
             state,
@@ -69,51 +72,54 @@ pub async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<(), CliErr
             let job = wait_for(&job_ref, target, timeout).await?;
             print_job(global.output, &job)?;
         }
-        JobsCommand::Delete {
-            job,
-            archive_dir,
-            cancel_first,
-            yes,
-            timeout,
-        } => {
-            let job_ref = job_ref(&client, &job);
-            confirm_delete(&job_ref, yes)?;
-            let mut delete = DeleteOptions::default();
-            if let Some(dir) = &archive_dir {
-                delete = delete.with_archive(FsArchive::new(dir));
-            }
-            let outcome = if cancel_first {
-                let options = CancelAndDeleteOptions {
-                    wait: progress_wait_options(&job_ref),
-                    delete,
-                    ..Default::default()
-                };
-                let outcome = job_ref.cancel_and_delete(timeout, Some(options)).await?;
-                output::to_json(&outcome.delete)?
-            } else {
-                output::to_json(&job_ref.safe_delete(Some(delete)).await?)?
-            };
-            match global.output {
-                OutputFormat::Json => output::print_json(&outcome)?,
-                OutputFormat::Table => {
-                    let archived = outcome["archivedTo"]
-                        .as_str()
-                        .map(|p| format!(" (archived to {p})"));
-                    println!(
-                        "Deleted {}/{}{}",
-                        job_ref.resource_group(),
-                        job_ref.name(),
-                        archived.unwrap_or_default()
-                    );
-                }
-            }
-        }
+        JobsCommand::Delete(args) => match args.job.job() {
+            Some(job) => delete(global, &job_ref(&client, &job), &args).await?,
+            None => fleet::delete(global, &client, &args).await?,
+        },
+        JobsCommand::Archive(args) => fleet::archive(global, &client, &args).await?,
     }
     Ok(())
 }
 
 fn job_ref(client: &azure_importexport::ImportExport, job: &JobArgs) -> JobRef {
     client.job(&job.resource_group, &job.name)
+}
+
+/// `jobs delete RG NAME`: one job, confirmed, archived first when asked.
+async fn delete(global: &GlobalArgs, job_ref: &JobRef, args: &DeleteArgs) -> Result<(), CliError> {
+    confirm_delete(job_ref, args.yes)?;
+    let mut delete = DeleteOptions::default();
+    if let Some(dir) = &args.archive_dir {
+        delete = delete.with_archive(fleet::fs_archive(dir, args.redact_personal_data));
+    }
+    let outcome = if args.cancel_first {
+        let options = CancelAndDeleteOptions {
+            wait: progress_wait_options(job_ref),
+            delete,
+            ..Default::default()
+        };
+        let outcome = job_ref
+            .cancel_and_delete(args.timeout, Some(options))
+            .await?;
+        output::to_json(&outcome.delete)?
+    } else {
+        output::to_json(&job_ref.safe_delete(Some(delete)).await?)?
+    };
+    match global.output {
+        OutputFormat::Json => output::print_json(&outcome)?,
+        OutputFormat::Table => {
+            let archived = outcome["archivedTo"]
+                .as_str()
+                .map(|p| format!(" (archived to {p})"));
+            println!(
+                "Deleted {}/{}{}",
+                job_ref.resource_group(),
+                job_ref.name(),
+                archived.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn cancel(
@@ -305,28 +311,10 @@ fn print_job(format: OutputFormat, job: &Job) -> Result<(), CliError> {
 
 /// `--yes`, or an interactive "y"; refuses (usage error) when stdin is not a terminal.
 fn confirm_delete(job_ref: &JobRef, yes: bool) -> Result<(), CliError> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::usage(
-            "refusing to delete without confirmation: stdin is not a terminal; pass --yes",
-        ));
-    }
-    eprint!(
-        "Delete job {}/{}? Its state and BitLocker keys are gone for good afterwards. [y/N] ",
+    let question = format!(
+        "Delete job {}/{}? Its state and BitLocker keys are gone for good afterwards.",
         job_ref.resource_group(),
         job_ref.name()
     );
-    std::io::stderr().flush().map_err(CliError::io)?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(CliError::io)?;
-    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        Ok(())
-    } else {
-        Err(CliError::other("not deleted: not confirmed"))
-    }
+    confirm::confirm("delete", &question, "not deleted: not confirmed", yes)
 }

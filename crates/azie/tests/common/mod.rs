@@ -4,11 +4,12 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod identity;
 
 use azure_importexport_emulator::Emulator;
 use serde_json::{Value, json};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
 pub const RG: &str = "rg1";
@@ -21,6 +22,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// The outcome of a finished process (exit code -1 when a signal ended it).
+    pub fn of(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
@@ -57,7 +67,25 @@ pub async fn azie_signed_out(
     args: &[&str],
     envs: &[(&str, &str)],
 ) -> Run {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_azie"));
+    let mut command = command_signed_out(emulator, args, envs);
+    let output: Output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    Run::of(output)
+}
+
+/// The command [`azie`] runs, to spawn it yourself (e.g. to signal it).
+pub fn command(emulator: Option<&Emulator>, args: &[&str], envs: &[(&str, &str)]) -> Command {
+    let token = [("AZURE_IMPORTEXPORT_TOKEN", TOKEN)];
+    command_signed_out(emulator, args, &[&token[..], envs].concat())
+}
+
+fn command_signed_out(
+    emulator: Option<&Emulator>,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_azie"));
     command
         .env_remove("AZURE_SUBSCRIPTION_ID")
         .env_remove("AZURE_IMPORTEXPORT_ENDPOINT")
@@ -73,14 +101,7 @@ pub async fn azie_signed_out(
     for (key, value) in envs {
         command.env(key, value);
     }
-    let output: Output = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    command
 }
 
 pub fn job_body(kind: &str) -> Value {
