@@ -3,6 +3,7 @@
 mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
+use azure_importexport_test::{BITLOCKER_KEY, CARRIER_ACCOUNT};
 use common::{RG, SUB, TOKEN, assert_mentions, azie, count, emulator_with};
 use serde_json::{Value, json};
 
@@ -13,7 +14,7 @@ async fn jobs_list_prints_all_pages_as_one_json_array_with_secrets_masked() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let jobs = run.json();
     assert_eq!(jobs.as_array().unwrap().len(), 2);
-    assert!(!run.stdout.contains("carrier-secret-991"), "{}", run.stdout);
+    assert!(!run.stdout.contains(CARRIER_ACCOUNT), "{}", run.stdout);
     assert!(run.stdout.contains("***"));
     let table = azie(
         Some(&emulator),
@@ -178,7 +179,7 @@ async fn bitlocker_keys_are_masked_unless_asked() {
     assert_eq!(masked.code, 0, "{}", masked.stderr);
     assert_eq!(
         masked.json(),
-        json!([{ "driveId": "DRIVE1", "bitLockerKey": "***" }])
+        json!([{ "driveId": "9CA995BB", "bitLockerKey": "***" }])
     );
     let shown = azie(
         Some(&emulator),
@@ -186,7 +187,7 @@ async fn bitlocker_keys_are_masked_unless_asked() {
         &[],
     )
     .await;
-    assert_eq!(shown.json()[0]["bitLockerKey"], "bitlocker-secret-42");
+    assert_eq!(shown.json()[0]["bitLockerKey"], BITLOCKER_KEY);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -125,14 +125,7 @@ pub fn job_body(kind: &str) -> Value {
 pub async fn emulator_with(jobs: &[(&str, &str)]) -> Emulator {
     let emulator = Emulator::start().await;
     for (name, state) in jobs {
-        let mut body = job_body("Import");
-        body["id"] = json!(format!(
-            "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}"
-        ));
-        body["name"] = json!(name);
-        body["type"] = json!("Microsoft.ImportExport/jobs");
-        body["properties"]["state"] = json!("Creating");
-        body["properties"]["cancelRequested"] = json!(false);
+        let body = azure_importexport_test::JobJson::new(SUB, RG, name).build();
         emulator.insert_job(SUB, RG, name, body);
         emulator.set_job_state(SUB, RG, name, state).unwrap();
     }
