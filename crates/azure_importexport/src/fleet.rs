@@ -21,12 +21,12 @@ use crate::job::Job;
 use crate::listing::JobSelector;
 use crate::retry::RetryPolicy;
 use crate::state::{JobState, JobStateExt as _};
-use futures::{StreamExt as _, TryStreamExt as _, stream};
+use futures::{Stream, StreamExt as _, TryStreamExt as _, stream};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Workers when [`FleetOptions::concurrency`] is not set: small, so a fleet run leaves
 /// room in the subscription's buckets for everyone else.
@@ -154,6 +154,23 @@ pub struct Failed {
 
 fn category_name<S: serde::Serializer>(category: &ErrorCategory, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{category:?}"))
+}
+
+/// One unit of a run.
+enum Work {
+    /// A planned job (for an archive run, with its entry in the fresh listing).
+    Planned(PlannedJob, Option<Job>),
+    /// A planned job the fresh listing did not show, and why (category, message).
+    Unlisted(PlannedJob, (ErrorCategory, String)),
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn gone_since_the_plan() -> (ErrorCategory, String) {
+    let message = "the job is gone since the plan; nothing was archived";
+    (ErrorCategory::NotFound, message.to_owned())
 }
 
 /// What will be done, and what is left out and why: computed before anything is sent.
@@ -329,18 +346,6 @@ impl ImportExport {
         for skipped in plan.skipped {
             report.settle(FleetEvent::Skipped(skipped));
         }
-        let work: Vec<(PlannedJob, Option<Job>)> = match &plan.action {
-            FleetAction::Archive { .. } => match self.listed(&plan.selector, plan.to_do).await {
-                Ok(work) => work,
-                Err((gone, error)) => {
-                    for job in gone {
-                        report.settle(failed(job, &error));
-                    }
-                    return report;
-                }
-            },
-            _ => plan.to_do.into_iter().map(|job| (job, None)).collect(),
-        };
         let workers = options.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
         let stopped = || {
             options
@@ -349,15 +354,25 @@ impl ImportExport {
                 .is_some_and(|stop| stop.load(Ordering::SeqCst))
         };
         let action = &plan.action;
-        let mut settled = stream::iter(work)
-            .map(|(job, listed)| async {
-                if stopped() {
-                    return FleetEvent::Skipped(Skipped {
+        // A stream, not a list: an archive run holds one listing page at a time.
+        let work = match action {
+            FleetAction::Archive { .. } => self.listed(&plan.selector, plan.to_do).boxed(),
+            _ => stream::iter(plan.to_do.into_iter().map(|job| Work::Planned(job, None))).boxed(),
+        };
+        let mut settled = work
+            .map(|work| async {
+                match work {
+                    Work::Planned(job, _) if stopped() => FleetEvent::Skipped(Skipped {
                         job,
                         reason: SkipReason::NotStarted,
-                    });
+                    }),
+                    Work::Planned(job, listed) => self.act(action, job, listed, &options).await,
+                    Work::Unlisted(job, (category, message)) => FleetEvent::Failed(Failed {
+                        job,
+                        category,
+                        message,
+                    }),
                 }
-                self.act(action, job, listed, &options).await
             })
             .buffer_unordered(workers);
         // Bounded by the plan's length.
@@ -370,36 +385,49 @@ impl ImportExport {
         report
     }
 
-    /// The planned jobs, each with its entry in a fresh listing (`None`: gone since).
-    async fn listed(
-        &self,
-        selector: &JobSelector,
+    /// The planned jobs as a fresh listing shows them, as the listing goes; then the
+    /// planned jobs it did not show (gone since the plan, or the listing failed).
+    fn listed<'s>(
+        &'s self,
+        selector: &'s JobSelector,
         planned: Vec<PlannedJob>,
-    ) -> Result<Vec<(PlannedJob, Option<Job>)>, (Vec<PlannedJob>, RequestError)> {
-        let index: HashMap<(String, String), usize> = planned
-            .iter()
-            .enumerate()
-            .map(|(i, job)| ((job.resource_group.clone(), job.name.clone()), i))
+    ) -> impl Stream<Item = Work> + Send + 's {
+        let pending: HashMap<(String, String), PlannedJob> = planned
+            .into_iter()
+            .map(|job| ((job.resource_group.clone(), job.name.clone()), job))
             .collect();
-        let mut found: Vec<(PlannedJob, Option<Job>)> =
-            planned.into_iter().map(|job| (job, None)).collect();
-        let mut jobs = self.jobs(Some(selector.listing()));
-        // Bounded by the listing's page limit.
-        loop {
-            match jobs.try_next().await {
-                Ok(Some(job)) => {
-                    let key = (
-                        job.resource_group().unwrap_or_default().to_owned(),
-                        job.name().unwrap_or_default().to_owned(),
-                    );
-                    if let Some(&i) = index.get(&key) {
-                        found[i].1 = Some(job);
-                    }
+        let pending = Arc::new(Mutex::new(pending));
+        let failure: Arc<Mutex<Option<(ErrorCategory, String)>>> = Arc::default();
+        let (take, rest, failed_with) = (pending.clone(), pending, failure.clone());
+        let listed = self
+            .jobs(Some(selector.listing()))
+            .take_while(move |item| {
+                let ok = item.is_ok();
+                if let Err(error) = item {
+                    *lock(&failure) = Some((error.category(), error.to_string()));
                 }
-                Ok(None) => return Ok(found),
-                Err(error) => return Err((found.into_iter().map(|(job, _)| job).collect(), error)),
-            }
-        }
+                futures::future::ready(ok)
+            })
+            .filter_map(move |item| {
+                let found = item.ok().and_then(|job| {
+                    let key = (job.resource_group()?.to_owned(), job.name()?.to_owned());
+                    let planned = lock(&take).remove(&key)?;
+                    Some(Work::Planned(planned, Some(job)))
+                });
+                futures::future::ready(found)
+            });
+        let unlisted = stream::once(async move {
+            let error = lock(&failed_with)
+                .take()
+                .unwrap_or_else(gone_since_the_plan);
+            let left: Vec<PlannedJob> = lock(&rest).drain().map(|(_, job)| job).collect();
+            stream::iter(
+                left.into_iter()
+                    .map(move |job| Work::Unlisted(job, error.clone())),
+            )
+        })
+        .flatten();
+        listed.chain(unlisted)
     }
 
     /// One job, by the single-job helper, pinned to the planned incarnation.
@@ -485,14 +513,6 @@ impl ImportExport {
             )
         })
     }
-}
-
-fn failed(job: PlannedJob, error: &RequestError) -> FleetEvent {
-    FleetEvent::Failed(Failed {
-        job,
-        category: error.category(),
-        message: error.to_string(),
-    })
 }
 
 /// Used by the CLI's table.

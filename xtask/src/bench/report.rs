@@ -92,6 +92,15 @@ pub(super) fn render(r: &Render<'_>) -> String {
         fill("w3", &[("rows", W3.rows(res))]),
         fill("w4", &[("rows", W4.rows(res))]),
         w5(r.w5),
+        fill(
+            "w6",
+            &[(
+                "body",
+                res.w6_markdown
+                    .clone()
+                    .unwrap_or_else(|| "Not run.".to_owned()),
+            )],
+        ),
         how(r),
     ]
     .concat()

@@ -33,6 +33,8 @@ pub(super) struct Results {
     pub page_bytes: Option<u64>,
     /// Size of one job on the wire.
     pub job_bytes: Option<u64>,
+    /// W6's tables (the fleet bench renders them itself).
+    pub w6_markdown: Option<String>,
 }
 
 impl Results {
@@ -46,6 +48,7 @@ impl Results {
             memory: BTreeMap::new(),
             page_bytes: None,
             job_bytes: None,
+            w6_markdown: None,
         };
         for report in reports {
             let text = |key: &str| report[key].as_str().unwrap_or_default().to_owned();
@@ -63,6 +66,7 @@ impl Results {
                         results.memory.insert((text("client"), jobs), report);
                     }
                 }
+                Some("w6") => results.w6_markdown = Some(text("markdown")),
                 Some("fixture") => {
                     results.page_bytes = report["page_bytes"].as_u64();
                     results.job_bytes = report["job_bytes"].as_u64();

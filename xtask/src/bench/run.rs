@@ -101,6 +101,8 @@ pub(super) fn cargo_bench(
         "memory",
         "--bench",
         "workloads",
+        "--bench",
+        "fleet",
         "--",
         "--warm-up-time",
         warm_up,
