@@ -67,6 +67,11 @@ fn extensible_enum(def: &EnumDef, names: &Names) -> TokenStream {
         let variant = ident(&v.variant);
         quote! { Self::#variant, }
     });
+    let exact = def.values.iter().map(|v| {
+        let variant = ident(&v.variant);
+        let value = &v.value;
+        quote! { #value => #some(Self::#variant), }
+    });
     quote! {
         #docs
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -89,12 +94,16 @@ fn extensible_enum(def: &EnumDef, names: &Names) -> TokenStream {
                 }
             }
 
-            /// The known value equal to `value` ignoring ASCII case.
+            /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+            /// what the service sends, is matched first, without a scan).
             fn known(value: &str) -> #option<Self> {
-                Self::KNOWN
-                    .iter()
-                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
-                    .cloned()
+                match value {
+                    #(#exact)*
+                    _ => Self::KNOWN
+                        .iter()
+                        .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                        .cloned(),
+                }
             }
         }
 

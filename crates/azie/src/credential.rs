@@ -285,6 +285,9 @@ pub fn build(
     env: &dyn Fn(&str) -> Option<String>,
     flags: Flags<'_>,
 ) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    // azure_identity's own HTTP client needs a rustls crypto provider: the workspace
+    // builds reqwest with ring and no process default (a library must not pick one).
+    azure_importexport::rest::runtime::install_crypto_provider();
     let client_options = identity_client_options(flags);
     let missing = |name: &str| {
         azure_core::Error::with_message(ErrorKind::Credential, format!("{name} is not set"))

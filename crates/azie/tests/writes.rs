@@ -150,6 +150,12 @@ async fn marking_shipped_sends_only_the_state_and_the_delivery_package() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipping_without_a_delivery_package_says_what_is_missing() {
     let emulator = emulator_with(&[("bare", "Creating"), ("packed", "Creating")]).await;
+    let mut bare = emulator.job_json_raw(SUB, RG, "bare").unwrap();
+    bare["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("deliveryPackage");
+    emulator.insert_job(SUB, RG, "bare", bare);
     let run = azie(
         Some(&emulator),
         &["jobs", "update", RG, "bare", "--state", "Shipping"],

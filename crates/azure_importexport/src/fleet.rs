@@ -159,7 +159,7 @@ fn category_name<S: serde::Serializer>(category: &ErrorCategory, s: S) -> Result
 /// One unit of a run.
 enum Work {
     /// A planned job (for an archive run, with its entry in the fresh listing).
-    Planned(PlannedJob, Option<Job>),
+    Planned(PlannedJob, Option<Box<Job>>),
     /// A planned job the fresh listing did not show, and why (category, message).
     Unlisted(PlannedJob, (ErrorCategory, String)),
 }
@@ -366,7 +366,10 @@ impl ImportExport {
                         job,
                         reason: SkipReason::NotStarted,
                     }),
-                    Work::Planned(job, listed) => self.act(action, job, listed, &options).await,
+                    Work::Planned(job, listed) => {
+                        self.act(action, job, listed.map(|job| *job), &options)
+                            .await
+                    }
                     Work::Unlisted(job, (category, message)) => FleetEvent::Failed(Failed {
                         job,
                         category,
@@ -412,7 +415,7 @@ impl ImportExport {
                 let found = item.ok().and_then(|job| {
                     let key = (job.resource_group()?.to_owned(), job.name()?.to_owned());
                     let planned = lock(&take).remove(&key)?;
-                    Some(Work::Planned(planned, Some(job)))
+                    Some(Work::Planned(planned, Some(Box::new(job))))
                 });
                 futures::future::ready(found)
             });

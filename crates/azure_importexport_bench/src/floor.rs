@@ -274,3 +274,38 @@ pub async fn hand_cancel(http: &reqwest::Client, base: &str, name: &str) -> Hand
     );
     job
 }
+
+/// The PATCH floor on its own: `PATCH {"properties":{"cancelRequested":true}}` to the job
+/// `name`, check the status, deserialize the answer and check it.
+pub async fn hand_patch_cancel(http: &reqwest::Client, base: &str, name: &str) -> HandJob {
+    let response = http
+        .patch(job_url(base, name))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .body(r#"{"properties":{"cancelRequested":true}}"#)
+        .send()
+        .await
+        .expect("PATCH sent");
+    assert!(response.status().is_success(), "{}", response.status());
+    let bytes = response.bytes().await.expect("body read");
+    let job: HandJob = serde_json::from_slice(&bytes).expect("body deserializes");
+    assert_eq!(
+        job.properties.as_ref().and_then(|p| p.cancel_requested),
+        Some(true)
+    );
+    job
+}
+
+/// The DELETE floor: DELETE the job `name`, check the status, read the (empty) body.
+pub async fn hand_delete(http: &reqwest::Client, base: &str, name: &str) {
+    let response = http
+        .delete(job_url(base, name))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("DELETE sent");
+    assert!(response.status().is_success(), "{}", response.status());
+    black_box(response.bytes().await.expect("body read"));
+}

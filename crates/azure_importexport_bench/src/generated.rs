@@ -59,3 +59,47 @@ pub async fn generated_list_all(client: &ImportExportClient, total: usize) -> us
     }
     count
 }
+
+/// `{"properties":{"cancelRequested":true}}` as the generated model.
+pub fn cancel_parameters() -> azure_importexport_rest::models::UpdateJobParameters {
+    azure_importexport_rest::models::UpdateJobParameters {
+        properties: Some(
+            azure_importexport_rest::models::UpdateJobParametersProperties {
+                cancel_requested: Some(true),
+                ..Default::default()
+            },
+        ),
+        ..Default::default()
+    }
+}
+
+/// PATCH through the generated client: `jobs().update()` with the body serialized from
+/// the model ([`cancel_parameters`]), the answer deserialized and checked.
+pub async fn generated_patch_cancel(
+    client: &ImportExportClient,
+    name: &str,
+) -> azure_importexport_rest::models::JobResponse {
+    let body = cancel_parameters().try_into().expect("body serializes");
+    let job = client
+        .jobs()
+        .update(crate::fixture::RG, name, body, None)
+        .await
+        .expect("jobs().update()")
+        .into_model()
+        .expect("JobResponse deserializes");
+    assert_eq!(
+        job.properties.as_ref().and_then(|p| p.cancel_requested),
+        Some(true)
+    );
+    job
+}
+
+/// DELETE through the generated client.
+pub async fn generated_delete(client: &ImportExportClient, name: &str) {
+    let response = client
+        .jobs()
+        .delete(crate::fixture::RG, name, None)
+        .await
+        .expect("jobs().delete()");
+    black_box(response);
+}

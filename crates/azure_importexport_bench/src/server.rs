@@ -5,6 +5,7 @@
 //!   the fixture job (`Transferring`, cancel not requested), for any job name.
 //! - `PATCH` on the same path with a body containing `"cancelRequested":true`: the job
 //!   with `cancelRequested: true` (a 400 otherwise).
+//! - `DELETE` on the same path: 200 with an empty body (the service's answer).
 //! - `GET {sub_jobs_path(sub)}` for a subscription made by
 //!   [`subscription_for`](crate::subscription_for): page `i` of that listing (the first
 //!   request, then `$skiptoken=i`), 100 jobs a page, `nextLink` absolute.
@@ -34,6 +35,7 @@ struct Routes {
     full_page: Vec<u8>,
     not_found: Vec<u8>,
     bad_request: Vec<u8>,
+    deleted: Vec<u8>,
 }
 
 fn head(status: &str, len: usize) -> Vec<u8> {
@@ -75,6 +77,7 @@ impl Routes {
                 "400 Bad Request",
                 br#"{"error":{"code":"InvalidRequest","message":"expected {\"properties\":{\"cancelRequested\":true}}"}}"#,
             ),
+            deleted: b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".to_vec(),
         }
     }
 
@@ -101,6 +104,7 @@ impl Routes {
                         Answer::Whole(&self.bad_request)
                     }
                 }
+                "DELETE" => Answer::Whole(&self.deleted),
                 _ => Answer::Whole(&self.not_found),
             };
         }

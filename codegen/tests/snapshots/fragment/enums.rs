@@ -33,12 +33,19 @@ impl Color {
         }
     }
 
-    /// The known value equal to `value` ignoring ASCII case.
+    /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+    /// what the service sends, is matched first, without a scan).
     fn known(value: &str) -> Option<Self> {
-        Self::KNOWN
-            .iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(value))
-            .cloned()
+        match value {
+            "Red" => Some(Self::Red),
+            "Blue" => Some(Self::Blue),
+            _ => {
+                Self::KNOWN
+                    .iter()
+                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                    .cloned()
+            }
+        }
     }
 }
 

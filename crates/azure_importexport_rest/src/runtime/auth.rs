@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
+use azure_core::http::headers::AUTHORIZATION;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
 use azure_core::http::policies::{Policy, PolicyResult};
 use azure_core::http::{Context, Request, Url};
@@ -46,7 +47,11 @@ impl Policy for BearerAuthPolicy {
                     .credential
                     .get_token(&[self.scope.as_str()], None)
                     .await?;
-                request.insert_header("authorization", format!("Bearer {}", token.token.secret()));
+                let secret = token.token.secret();
+                let mut value = String::with_capacity(7 + secret.len());
+                value.push_str("Bearer ");
+                value.push_str(secret);
+                request.insert_header(AUTHORIZATION, value);
                 let (first, rest) = next.split_first().ok_or_else(|| {
                     azure_core::Error::with_message(
                         ErrorKind::Other,

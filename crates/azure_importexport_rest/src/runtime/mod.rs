@@ -10,6 +10,7 @@ mod credential;
 mod errors;
 mod paging;
 mod serde_support;
+pub mod transport;
 
 pub use self::core::{ClientCore, path_param, set_json_body};
 pub use auth::is_loopback;
@@ -17,3 +18,4 @@ pub use credential::StaticTokenCredential;
 pub use errors::{ServiceError, ServiceErrorExt};
 pub use paging::same_origin;
 pub use serde_support::{FieldKey, Redacted, RedactedJson, deserialize_string_enum};
+pub use transport::{ReqwestTransport, default_transport, install_crypto_provider};

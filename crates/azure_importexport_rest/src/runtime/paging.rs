@@ -5,6 +5,7 @@ use super::ClientCore;
 use azure_core::error::ErrorKind;
 use azure_core::http::pager::{Page, PagerContinuation, PagerOptions, PagerResult, PagerState};
 use azure_core::http::{Pager, Request, Response, Url};
+use serde::Deserialize as _;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 
@@ -110,9 +111,113 @@ impl ClientCore {
 
 /// Reads one top-level string property of a JSON object (the next link).
 fn next_link(body: &[u8], name: &'static str) -> azure_core::Result<Option<String>> {
-    match trailing_member(body, name) {
+    match trailing_member(body, name).or_else(|| scanned_member(body, name)) {
         Some(found) => Ok(found),
         None => scan_for_member(body, name),
+    }
+}
+
+fn skip_ws(body: &[u8], mut i: usize) -> usize {
+    while i < body.len() && body[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// The index after the string that starts (with its `"`) at `start`.
+fn string_end(body: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', body.get(i..)?)?;
+        if body[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2; // an escape: skip the escaped character
+    }
+}
+
+/// The index after the JSON value that starts at `start` (strings and nesting tracked,
+/// scalars taken up to the next delimiter, nothing decoded). Strings, most of a page,
+/// are skipped with `memchr`; only the bytes between them are looked at one by one.
+fn value_end(body: &[u8], start: usize) -> Option<usize> {
+    match *body.get(start)? {
+        b'"' => string_end(body, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = start;
+            loop {
+                let quote = memchr::memchr(b'"', &body[i..]).map_or(body.len(), |q| i + q);
+                for (j, &b) in body[i..quote].iter().enumerate() {
+                    match b {
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(i + j + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if quote == body.len() {
+                    return None;
+                }
+                i = string_end(body, quote)?;
+            }
+        }
+        _ => {
+            let len = body[start..]
+                .iter()
+                .position(|&b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
+                .unwrap_or(body.len() - start);
+            (len > 0).then_some(start + len)
+        }
+    }
+}
+
+/// Middle path, for a page whose last member is not the link (the last page of a
+/// listing, say): one pass over the bytes that tracks strings and nesting without
+/// decoding anything, a fraction of the cost of tokenizing the page; exact for valid
+/// JSON (the last of duplicate members wins, as in the full scan). `None`, and the full
+/// scan decides, for anything it does not handle: keys with escapes, a link that is not a
+/// string or null, input that does not end where the root object does. The page itself
+/// is fully parsed when its items are read, so malformed JSON still fails there.
+fn scanned_member(body: &[u8], name: &str) -> Option<Option<String>> {
+    let mut i = skip_ws(body, 0);
+    if body.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(body, i + 1);
+    let mut found = None;
+    if body.get(i) == Some(&b'}') {
+        return (skip_ws(body, i + 1) == body.len()).then_some(None);
+    }
+    loop {
+        if body.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(body, i)?;
+        let key = &body[i + 1..key_end - 1];
+        if key.contains(&b'\\') {
+            return None;
+        }
+        i = skip_ws(body, key_end);
+        if body.get(i) != Some(&b':') {
+            return None;
+        }
+        let value_start = skip_ws(body, i + 1);
+        let end = value_end(body, value_start)?;
+        if key == name.as_bytes() {
+            let mut value = serde_json::Deserializer::from_slice(&body[value_start..end]);
+            found = Option::<String>::deserialize(&mut value).ok()?;
+            value.end().ok()?;
+        }
+        i = skip_ws(body, end);
+        match body.get(i) {
+            Some(b',') => i = skip_ws(body, i + 1),
+            Some(b'}') => return (skip_ws(body, i + 1) == body.len()).then_some(found),
+            _ => return None,
+        }
     }
 }
 
@@ -240,6 +345,59 @@ mod tests {
         }
         assert_eq!(
             next_link(br#"{"nextLink":"https://h/1","value":[]}"#, "nextLink")
+                .unwrap()
+                .as_deref(),
+            Some("https://h/1")
+        );
+    }
+
+    #[test]
+    fn the_byte_scan_agrees_with_the_full_scan() {
+        let bodies: &[&[u8]] = &[
+            br#"{"value":[{"a":"}"}],"nextLink":"https://h/x?b=\"q\""}"#,
+            br#"{"nextLink":"https://h/1","value":[]}"#,
+            br#" { "nextLink" : "https://h/1" , "value" : [ 1 , 2.5e3 , true , null , "x\\" ] } "#,
+            br#"{"value":[{"nextLink":"inner"}]}"#,
+            br#"{"value":[{"nextLink":"inner"}],"other":{"nextLink":"deeper"}}"#,
+            br#"{"value":"x\"nextLink\":\"y"}"#,
+            br#"{"notnextLink":"y"}"#,
+            br#"{"nextLink":"a","nextLink":"b","value":[]}"#,
+            br#"{"nextLink":null,"value":[[],{},[{}]]}"#,
+            br#"{"nextLink":"\u0068ttps://h/\n","value":[]}"#,
+            br#"{"value":[],"count":3}"#,
+            br#"{}"#,
+            br#"{ }"#,
+        ];
+        for body in bodies {
+            let text = String::from_utf8_lossy(body);
+            let exact = scan_for_member(body, "nextLink").unwrap();
+            assert_eq!(
+                scanned_member(body, "nextLink"),
+                Some(exact.clone()),
+                "{text}"
+            );
+            assert_eq!(next_link(body, "nextLink").unwrap(), exact, "{text}");
+        }
+        // Left to the full scan: escaped keys, a link that is not a string, broken input.
+        for body in [
+            &br#"{"next\u004cink":"https://h/1","value":[]}"#[..],
+            br#"{"nextLink":5,"value":[]}"#,
+            br#"{"value":[1,2}"#,
+            br#"{"value":[]} x"#,
+            br#"{"value" []}"#,
+            br#"{"value":"unterminated}"#,
+            b"[1]",
+            b"",
+        ] {
+            assert_eq!(
+                scanned_member(body, "nextLink"),
+                None,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert_eq!(
+            next_link(br#"{"next\u004cink":"https://h/1","value":[]}"#, "nextLink")
                 .unwrap()
                 .as_deref(),
             Some("https://h/1")

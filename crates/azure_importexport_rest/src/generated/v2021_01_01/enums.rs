@@ -46,12 +46,21 @@ impl CreatedByType {
         }
     }
 
-    /// The known value equal to `value` ignoring ASCII case.
+    /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+    /// what the service sends, is matched first, without a scan).
     fn known(value: &str) -> Option<Self> {
-        Self::KNOWN
-            .iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(value))
-            .cloned()
+        match value {
+            "User" => Some(Self::User),
+            "Application" => Some(Self::Application),
+            "ManagedIdentity" => Some(Self::ManagedIdentity),
+            "Key" => Some(Self::Key),
+            _ => {
+                Self::KNOWN
+                    .iter()
+                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                    .cloned()
+            }
+        }
     }
 }
 
@@ -152,12 +161,24 @@ impl DriveState {
         }
     }
 
-    /// The known value equal to `value` ignoring ASCII case.
+    /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+    /// what the service sends, is matched first, without a scan).
     fn known(value: &str) -> Option<Self> {
-        Self::KNOWN
-            .iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(value))
-            .cloned()
+        match value {
+            "Specified" => Some(Self::Specified),
+            "Received" => Some(Self::Received),
+            "NeverReceived" => Some(Self::NeverReceived),
+            "Transferring" => Some(Self::Transferring),
+            "Completed" => Some(Self::Completed),
+            "CompletedMoreInfo" => Some(Self::CompletedMoreInfo),
+            "ShippedBack" => Some(Self::ShippedBack),
+            _ => {
+                Self::KNOWN
+                    .iter()
+                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                    .cloned()
+            }
+        }
     }
 }
 
@@ -238,12 +259,19 @@ impl EncryptionKekType {
         }
     }
 
-    /// The known value equal to `value` ignoring ASCII case.
+    /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+    /// what the service sends, is matched first, without a scan).
     fn known(value: &str) -> Option<Self> {
-        Self::KNOWN
-            .iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(value))
-            .cloned()
+        match value {
+            "MicrosoftManaged" => Some(Self::MicrosoftManaged),
+            "CustomerManaged" => Some(Self::CustomerManaged),
+            _ => {
+                Self::KNOWN
+                    .iter()
+                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                    .cloned()
+            }
+        }
     }
 }
 
@@ -328,12 +356,20 @@ impl IdentityType {
         }
     }
 
-    /// The known value equal to `value` ignoring ASCII case.
+    /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+    /// what the service sends, is matched first, without a scan).
     fn known(value: &str) -> Option<Self> {
-        Self::KNOWN
-            .iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(value))
-            .cloned()
+        match value {
+            "None" => Some(Self::None),
+            "SystemAssigned" => Some(Self::SystemAssigned),
+            "UserAssigned" => Some(Self::UserAssigned),
+            _ => {
+                Self::KNOWN
+                    .iter()
+                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                    .cloned()
+            }
+        }
     }
 }
 
@@ -438,12 +474,25 @@ impl JobState {
         }
     }
 
-    /// The known value equal to `value` ignoring ASCII case.
+    /// The known value equal to `value` ignoring ASCII case (the spec's spelling,
+    /// what the service sends, is matched first, without a scan).
     fn known(value: &str) -> Option<Self> {
-        Self::KNOWN
-            .iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(value))
-            .cloned()
+        match value {
+            "Creating" => Some(Self::Creating),
+            "Shipping" => Some(Self::Shipping),
+            "Received" => Some(Self::Received),
+            "Transferring" => Some(Self::Transferring),
+            "Packaging" => Some(Self::Packaging),
+            "Completed" => Some(Self::Completed),
+            "Closed" => Some(Self::Closed),
+            "Canceled" => Some(Self::Canceled),
+            _ => {
+                Self::KNOWN
+                    .iter()
+                    .find(|known| known.as_str().eq_ignore_ascii_case(value))
+                    .cloned()
+            }
+        }
     }
 }
 
