@@ -30,9 +30,9 @@ use azure_importexport_bench::{
     generated_list_all, hand_client, hand_get_job, hand_list_all, list_url, page_json,
     proc_status_kib, report, reset_peak_rss, start_server, subscription_for,
 };
+use azure_importexport_test::run_bounded;
 use peak_alloc::PeakAlloc;
 use std::hint::black_box;
-use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -100,29 +100,12 @@ fn main() {
 /// Runs one probe process; returns its JSON report.
 fn run_probe(client: &str, total: usize) -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .env(PROBE_ENV, format!("{client}:{total}"))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
-    let deadline = Instant::now() + PROBE_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("timed out after {PROBE_TIMEOUT:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        stdout.read_to_string(&mut out).map_err(|e| e.to_string())?;
-    }
+        .stderr(Stdio::inherit());
+    let (status, out) = run_bounded(command, PROBE_TIMEOUT, false)?;
     if !status.success() {
         return Err(format!("probe exited with {status}"));
     }

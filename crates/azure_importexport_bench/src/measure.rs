@@ -104,17 +104,5 @@ where
     }
 }
 
-/// A `kB` field of `/proc/self/status` (`VmRSS`, `VmHWM`, ...), in KiB.
-pub fn proc_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|line| {
-        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
-        rest.trim().strip_suffix("kB")?.trim().parse().ok()
-    })
-}
-
-/// Resets the process's peak RSS (`VmHWM`) to its current RSS (Linux: writes `5` to
-/// `/proc/self/clear_refs`). False when the kernel does not allow it.
-pub fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
+// Process memory readings come from the workspace's shared test support.
+pub use azure_importexport_test::{proc_status_kib, reset_peak_rss};
