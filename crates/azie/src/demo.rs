@@ -388,8 +388,8 @@ fn import_job() -> Value {
         "jobType": "Import",
         "diagnosticsPath": "waimportexport",
         "driveList": [{
-            "driveId": "9CA995BB", "bitLockerKey": "238810-662376-448998-450120-652806-203390-606320-483076",
-            "manifestFile": "\\DriveManifest.xml", "manifestHash": "109B21108597EF36D5785F08303F3638"
+            "driveId": "DRV0017A", "bitLockerKey": "101010-202020-303030-404040-505050-606060-707070-808080",
+            "manifestFile": "\\DriveManifest.xml", "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"
         }]
     });
     merge(&mut properties, return_details());

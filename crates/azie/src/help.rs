@@ -58,7 +58,7 @@ A minimal import job (job.json):
                        \"postalCode\": \"98052\", \"countryOrRegion\": \"USA\", \"phone\": \"555-0100\",
                        \"email\": \"ana@example.com\"},
      \"returnShipping\": {\"carrierName\": \"FedEx\", \"carrierAccountNumber\": \"123456789\"},
-     \"driveList\": [{\"driveId\": \"9CA995BA\", \"bitLockerKey\": \"...\", \"manifestFile\": \"\\\\DriveManifest.xml\",
+     \"driveList\": [{\"driveId\": \"DRV0017B\", \"bitLockerKey\": \"...\", \"manifestFile\": \"\\\\DriveManifest.xml\",
                      \"manifestHash\": \"...\"}]}}
 
 Examples:

@@ -179,7 +179,7 @@ async fn bitlocker_keys_are_masked_unless_asked() {
     assert_eq!(masked.code, 0, "{}", masked.stderr);
     assert_eq!(
         masked.json(),
-        json!([{ "driveId": "9CA995BB", "bitLockerKey": "***" }])
+        json!([{ "driveId": "DRV0017A", "bitLockerKey": "***" }])
     );
     let shown = azie(
         Some(&emulator),

@@ -372,13 +372,13 @@ impl JobRef {
     /// # Mock::given(method("POST"))
     /// #     .and(path("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ImportExport/jobs/job1/listBitLockerKeys"))
     /// #     .respond_with(ResponseTemplate::new(200).set_body_string(
-    /// #         r#"{"value":[{"driveId":"9CA995BA","bitLockerKey":"238810-662376-448998"}]}"#))
+    /// #         r#"{"value":[{"driveId":"DRV0017B","bitLockerKey":"101010-202020-303030"}]}"#))
     /// #     .mount(&server).await;
     /// # let client = ImportExport::new("sub", Arc::new(StaticTokenCredential::new("token")),
     /// #     Some(ImportExportOptions::default().with_endpoint(server.uri())))?;
     /// let keys = client.job("rg", "job1").bitlocker_keys(None).await?;
-    /// assert_eq!(keys[0].drive_id.as_deref(), Some("9CA995BA"));
-    /// assert!(!format!("{keys:?}").contains("238810"));
+    /// assert_eq!(keys[0].drive_id.as_deref(), Some("DRV0017B"));
+    /// assert!(!format!("{keys:?}").contains("101010"));
     /// # Ok(()) }
     /// ```
     pub async fn bitlocker_keys(

@@ -78,16 +78,16 @@ pub fn job_json(name: &str) -> serde_json::Value {
             "returnAddress": {
                 "recipientName": "Pat Doe", "streetAddress1": "1 Main St", "streetAddress2": "Suite 2",
                 "city": "Redmond", "stateOrProvince": "WA", "postalCode": "98052",
-                "countryOrRegion": "USA", "phone": "4250000000", "email": "pat@example.com"
+                "countryOrRegion": "USA", "phone": "5550100000", "email": "pat@example.com"
             },
-            "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "989ffff"},
+            "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "ACCT77X"},
             "shippingInformation": {
                 "recipientName": "Microsoft Azure Import/Export Service",
-                "streetAddress1": "2045 Lafayette Street", "streetAddress2": "",
+                "streetAddress1": "100 Datacenter Way", "streetAddress2": "",
                 "city": "Santa Clara", "stateOrProvince": "CA", "postalCode": "95050",
-                "countryOrRegion": "USA", "phone": "408 0000 0000", "additionalInformation": ""
+                "countryOrRegion": "USA", "phone": "555 0100 0100", "additionalInformation": ""
             },
-            "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "992016102507", "driveCount": 2, "shipDate": "2024-02-05"},
+            "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "TRK00012345", "driveCount": 2, "shipDate": "2024-02-05"},
             "diagnosticsPath": "waimportexport",
             "logLevel": "Verbose",
             "backupDriveManifest": true,
@@ -95,11 +95,11 @@ pub fn job_json(name: &str) -> serde_json::Value {
             "cancelRequested": false,
             "percentComplete": 37,
             "driveList": [
-                {"driveId": "9CA995BB", "manifestFile": "\\DriveManifest.xml",
-                 "manifestHash": "109B21108597EF36D5785F08303F3638", "state": "Transferring",
+                {"driveId": "DRV0017A", "manifestFile": "\\DriveManifest.xml",
+                 "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0", "state": "Transferring",
                  "copyStatus": "InProgress", "percentComplete": 40, "bytesSucceeded": 123456789,
                  "verboseLogUri": "https://acct.blob.core.windows.net/waimportexport/verbose.xml"},
-                {"driveId": "9CA995BC", "manifestFile": "\\DriveManifest.xml",
+                {"driveId": "DRV0017C", "manifestFile": "\\DriveManifest.xml",
                  "manifestHash": "209B21108597EF36D5785F08303F3638", "state": "Received"}
             ],
             "provisioningState": "Succeeded",

@@ -62,11 +62,11 @@ impl JobJson {
                     },
                     "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": CARRIER_ACCOUNT},
                     "shippingInformation": {
-                        "recipientName": "Azure Import/Export Service", "streetAddress1": "2045 Lafayette Street",
+                        "recipientName": "Azure Import/Export Service", "streetAddress1": "100 Datacenter Way",
                         "city": "Santa Clara", "stateOrProvince": "CA", "postalCode": "95050",
-                        "countryOrRegion": "USA", "phone": "408 0000 0000"
+                        "countryOrRegion": "USA", "phone": "555 0100 0100"
                     },
-                    "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "992016102507", "driveCount": 1, "shipDate": "2024-02-05"},
+                    "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "TRK00012345", "driveCount": 1, "shipDate": "2024-02-05"},
                     "diagnosticsPath": "waimportexport",
                     "logLevel": "Verbose",
                     "backupDriveManifest": true,
@@ -74,8 +74,8 @@ impl JobJson {
                     "cancelRequested": false,
                     "percentComplete": 0,
                     "driveList": [{
-                        "driveId": "9CA995BB", "bitLockerKey": BITLOCKER_KEY,
-                        "manifestFile": "\\DriveManifest.xml", "manifestHash": "109B21108597EF36D5785F08303F3638",
+                        "driveId": "DRV0017A", "bitLockerKey": BITLOCKER_KEY,
+                        "manifestFile": "\\DriveManifest.xml", "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
                         "state": "Specified", "percentComplete": 0
                     }],
                     "provisioningState": "Succeeded",

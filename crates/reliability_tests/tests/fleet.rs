@@ -306,9 +306,9 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
             "5550100",
             "pat@example.com",
             CARRIER_ACCOUNT,
-            "992016102507",
-            "9CA995BB",
-            "2045 Lafayette Street",
+            "TRK00012345",
+            "DRV0017A",
+            "100 Datacenter Way",
         ] {
             assert!(!text.contains(personal), "{personal} in {text}");
         }

@@ -219,7 +219,7 @@ async fn bitlocker_keys_are_listed_and_redacted_in_debug() {
     let env = env().await;
     on("POST", &format!("{}/listBitLockerKeys", job_path()))
         .respond_with(ResponseTemplate::new(200).set_body_string(format!(
-            r#"{{"value":[{{"driveId":"9CA995BA","bitLockerKey":"{BITLOCKER_KEY}"}}]}}"#
+            r#"{{"value":[{{"driveId":"DRV0017B","bitLockerKey":"{BITLOCKER_KEY}"}}]}}"#
         )))
         .mount(&env.server)
         .await;

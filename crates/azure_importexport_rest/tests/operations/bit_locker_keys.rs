@@ -14,8 +14,8 @@ async fn bit_locker_keys_list() {
         .and(path(keys_path.as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "value": [
-                {"bitLockerKey": "238810-662376-448998-450120", "driveId": "9CA995BB"},
-                {"bitLockerKey": "111111-222222-333333-444444", "driveId": "9CA995BC"}
+                {"bitLockerKey": "101010-202020-303030-404040", "driveId": "DRV0017A"},
+                {"bitLockerKey": "111111-222222-333333-444444", "driveId": "DRV0017C"}
             ]
         })))
         .expect(1)
@@ -30,10 +30,10 @@ async fn bit_locker_keys_list() {
         .expect("keys parse");
     let keys = keys.value.expect("value");
     assert_eq!(keys.len(), 2);
-    assert_eq!(keys[0].drive_id.as_deref(), Some("9CA995BB"));
+    assert_eq!(keys[0].drive_id.as_deref(), Some("DRV0017A"));
     assert_eq!(
         keys[0].bit_locker_key.as_deref(),
-        Some("238810-662376-448998-450120")
+        Some("101010-202020-303030-404040")
     );
     let request = single_request(&server).await;
     // A bodiless POST still says `content-length: 0` (front doors answer 411 without it).

@@ -57,7 +57,7 @@ async fn jobs_get() {
     assert_eq!(properties.backup_drive_manifest, Some(true));
     assert_eq!(properties.provisioning_state.as_deref(), Some("Succeeded"));
     let drive = &properties.drive_list.as_ref().expect("drives")[0];
-    assert_eq!(drive.drive_id.as_deref(), Some("9CA995BB"));
+    assert_eq!(drive.drive_id.as_deref(), Some("DRV0017A"));
     assert_eq!(drive.state, Some(DriveState::Specified));
     assert_eq!(
         drive.bit_locker_key.as_deref(),
@@ -108,7 +108,7 @@ async fn jobs_create_sends_exact_body_and_accepts_200_and_201() {
             diagnostics_path: Some("waimportexport".to_owned()),
             backup_drive_manifest: Some(true),
             drive_list: Some(vec![DriveStatus {
-                drive_id: Some("9CA995BB".to_owned()),
+                drive_id: Some("DRV0017A".to_owned()),
                 bit_locker_key: Some("BITLOCKER-SECRET-123456".to_owned()),
                 manifest_file: Some("\\DriveManifest.xml".to_owned()),
                 ..Default::default()
@@ -137,7 +137,7 @@ async fn jobs_create_sends_exact_body_and_accepts_200_and_201() {
             "diagnosticsPath": "waimportexport",
             "backupDriveManifest": true,
             "driveList": [{
-                "driveId": "9CA995BB",
+                "driveId": "DRV0017A",
                 "bitLockerKey": "BITLOCKER-SECRET-123456",
                 "manifestFile": "\\DriveManifest.xml"
             }]
