@@ -9,10 +9,10 @@
 //! client secret; its response, the token).
 
 use crate::secrets::{self, REDACTED};
-use azure_core::error::ErrorKind;
 use azure_core::http::headers::Headers;
 use azure_core::http::policies::{Policy, PolicyResult};
 use azure_core::http::{Context, Request, Url};
+use azure_importexport::rest::runtime::send_to_next;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,9 +31,6 @@ impl Policy for DebugPolicy {
         request: &mut Request,
         next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
-        let (first, rest) = next.split_first().ok_or_else(|| {
-            azure_core::Error::with_message(ErrorKind::Other, "pipeline has no transport policy")
-        })?;
         let method = request.method();
         let url = shown_url(request.url());
         emit(&format!(
@@ -41,7 +38,7 @@ impl Policy for DebugPolicy {
             shown_headers(request.headers())
         ));
         let started = Instant::now();
-        let result = first.send(ctx, request, rest).await;
+        let result = send_to_next(ctx, request, next).await;
         let elapsed_ms = started.elapsed().as_millis();
         match &result {
             Ok(response) => emit(&format!(

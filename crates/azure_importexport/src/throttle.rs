@@ -15,6 +15,7 @@ use crate::retry::retry_after;
 use async_trait::async_trait;
 use azure_core::http::policies::{Policy, PolicyResult};
 use azure_core::http::{Context, Method, Request};
+use azure_importexport_rest::runtime::send_to_next;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -173,13 +174,7 @@ impl Policy for ArmThrottle {
         if !wait.is_zero() {
             self.clock.sleep(wait).await;
         }
-        let Some((first, rest)) = next.split_first() else {
-            return Err(azure_core::Error::with_message(
-                azure_core::error::ErrorKind::Other,
-                "the ARM throttle must not be the last policy",
-            ));
-        };
-        let response = first.send(ctx, request, rest).await?;
+        let response = send_to_next(ctx, request, next).await?;
         self.observe(bucket, u16::from(response.status()), response.headers());
         Ok(response)
     }

@@ -69,12 +69,6 @@ impl Policy for RequestLog {
                 .is_some(),
         };
         lock(&self.entries).push(entry);
-        match next.split_first() {
-            Some((first, rest)) => first.send(ctx, request, rest).await,
-            None => Err(azure_core::Error::with_message(
-                azure_core::error::ErrorKind::Other,
-                "RequestLog must not be the last policy",
-            )),
-        }
+        azure_importexport::rest::runtime::send_to_next(ctx, request, next).await
     }
 }

@@ -52,13 +52,7 @@ impl Policy for BearerAuthPolicy {
                 value.push_str("Bearer ");
                 value.push_str(secret);
                 request.insert_header(AUTHORIZATION, value);
-                let (first, rest) = next.split_first().ok_or_else(|| {
-                    azure_core::Error::with_message(
-                        ErrorKind::Other,
-                        "pipeline has no transport policy",
-                    )
-                })?;
-                first.send(ctx, request, rest).await
+                super::send_to_next(ctx, request, next).await
             }
             _ => Err(azure_core::Error::with_message(
                 ErrorKind::Other,

@@ -224,10 +224,7 @@ impl Policy for ReadWholeBody {
         request: &mut Request,
         next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
-        let (first, rest) = next.split_first().ok_or_else(|| {
-            azure_core::Error::with_message(ErrorKind::Other, "pipeline has no transport policy")
-        })?;
-        let (status, headers, body) = first.send(ctx, request, rest).await?.deconstruct();
+        let (status, headers, body) = super::send_to_next(ctx, request, next).await?.deconstruct();
         Ok(AsyncRawResponse::from_bytes(
             status,
             headers,

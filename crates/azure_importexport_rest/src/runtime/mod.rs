@@ -9,6 +9,7 @@ mod core;
 mod credential;
 mod errors;
 mod paging;
+mod policy;
 mod serde_support;
 pub mod transport;
 
@@ -17,5 +18,6 @@ pub use auth::is_loopback;
 pub use credential::StaticTokenCredential;
 pub use errors::{ServiceError, ServiceErrorExt};
 pub use paging::same_origin;
+pub use policy::send_to_next;
 pub use serde_support::{FieldKey, Redacted, RedactedJson, deserialize_string_enum};
 pub use transport::{ReqwestTransport, default_transport, install_crypto_provider};
