@@ -64,6 +64,9 @@ enum Command {
         /// Where to write the report, relative to the workspace root.
         #[arg(long, default_value = "BENCHMARKS.md")]
         output: PathBuf,
+        /// Skip the clean release builds (about 6 minutes on 2 cores).
+        #[arg(long)]
+        no_build_times: bool,
     },
     /// (Used by `bench`.) Generate both api-versions once in this process and print its peak RSS.
     #[command(hide = true)]
@@ -96,10 +99,12 @@ fn main() -> ExitCode {
             quick,
             spec_root,
             output,
+            no_build_times,
         } => bench::bench(&bench::Options {
             quick,
             spec_root,
             output,
+            no_build_times,
         }),
         Command::BenchCodegenProbe { spec_root } => bench::codegen_probe(&spec_root),
     };

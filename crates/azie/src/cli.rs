@@ -105,10 +105,12 @@ pub enum Command {
     #[command(subcommand, after_help = help::LOCATIONS)]
     Locations(LocationsCommand),
     /// Run the local emulator in the foreground (Ctrl-C to stop).
+    #[cfg(feature = "emulator")]
     #[command(after_help = help::EMULATOR)]
     Emulator(crate::emulator_cmd::EmulatorArgs),
     /// The full job lifecycle against an embedded emulator: no account, no network.
     /// With `-o json` the narration goes to stderr and stdout is one JSON summary.
+    #[cfg(feature = "emulator")]
     #[command(after_help = help::DEMO)]
     Demo,
     /// Print a shell completion script on stdout.

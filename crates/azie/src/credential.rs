@@ -256,10 +256,12 @@ fn register_known_secrets(env: &dyn Fn(&str) -> Option<String>) {
 }
 
 /// Options of the identity credentials' own pipelines: the cloud's authority host, the
-/// `--debug` policy so that token requests are logged like every other request, and a
-/// short retry budget (azure_core's default, a minute, would outlast the SDK's attempt
-/// timeout, and an unreachable authority would then be retried as a slow ARM request).
-fn identity_client_options(flags: Flags<'_>) -> ClientOptions {
+/// `--debug` policy so that token requests are logged like every other request, a short
+/// retry budget (azure_core's default, a minute, would outlast the SDK's attempt timeout,
+/// and an unreachable authority would then be retried as a slow ARM request), and the
+/// SDK's own transport (rustls with *ring*, platform roots): the workspace builds
+/// azure_core without its reqwest feature, so azure_core has no default transport.
+fn identity_client_options(flags: Flags<'_>) -> azure_core::Result<ClientOptions> {
     let retry = ExponentialRetryOptions {
         max_retries: 3,
         max_total_elapsed: azure_core::time::Duration::seconds(10),
@@ -269,6 +271,7 @@ fn identity_client_options(flags: Flags<'_>) -> ClientOptions {
     let mut options = ClientOptions {
         cloud: flags.cloud.map(|cloud| Arc::new(cloud.configuration())),
         retry: RetryOptions::exponential(retry),
+        transport: Some(azure_importexport::rest::runtime::default_transport()?),
         ..Default::default()
     };
     if flags.debug {
@@ -276,7 +279,7 @@ fn identity_client_options(flags: Flags<'_>) -> ClientOptions {
             .per_try_policies
             .push(Arc::new(crate::http_debug::DebugPolicy));
     }
-    options
+    Ok(options)
 }
 
 /// Builds the azure_identity credential for `source` (nothing is sent yet).
@@ -285,10 +288,7 @@ pub fn build(
     env: &dyn Fn(&str) -> Option<String>,
     flags: Flags<'_>,
 ) -> azure_core::Result<Arc<dyn TokenCredential>> {
-    // azure_identity's own HTTP client needs a rustls crypto provider: the workspace
-    // builds reqwest with ring and no process default (a library must not pick one).
-    azure_importexport::rest::runtime::install_crypto_provider();
-    let client_options = identity_client_options(flags);
+    let client_options = identity_client_options(flags)?;
     let missing = |name: &str| {
         azure_core::Error::with_message(ErrorKind::Credential, format!("{name} is not set"))
     };

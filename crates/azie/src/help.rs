@@ -165,6 +165,7 @@ Examples:
   azie locations show \"West US\" -o json";
 
 /// `azie emulator --help`.
+#[cfg(feature = "emulator")]
 pub const EMULATOR: &str = "\
 Examples:
   azie emulator --port 8080 --speed 1h
@@ -172,6 +173,7 @@ Examples:
   AZURE_IMPORTEXPORT_TOKEN=any azie --endpoint http://127.0.0.1:8080 --subscription 00000000-0000-0000-0000-000000000000 jobs list";
 
 /// `azie demo --help`.
+#[cfg(feature = "emulator")]
 pub const DEMO: &str = "\
 Examples:
   azie demo

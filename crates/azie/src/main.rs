@@ -4,7 +4,9 @@ mod cli;
 mod cloud;
 mod context;
 mod credential;
+#[cfg(feature = "emulator")]
 mod demo;
+#[cfg(feature = "emulator")]
 mod emulator_cmd;
 mod exit;
 mod help;
@@ -46,7 +48,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             show_secrets,
         } => resources::bitlocker_keys(&cli.global, &resource_group, &name, show_secrets).await,
         Command::Locations(command) => resources::locations(&cli.global, command).await,
+        #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator_cmd::run(args).await,
+        #[cfg(feature = "emulator")]
         Command::Demo => demo::run(cli.global.output).await,
         Command::Completions { shell } => completions(shell),
     }

@@ -4,7 +4,6 @@ use crate::error::ArchiveError;
 use crate::job::Job;
 use crate::redact::redact_personal_data;
 use async_trait::async_trait;
-use sha2::{Digest as _, Sha256};
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -266,7 +265,7 @@ struct VersionName {
 
 impl VersionName {
     fn of(record: &ArchiveRecord<'_>, written: &[u8], redacted: bool) -> Self {
-        let digest = Sha256::digest(written);
+        let digest = ring::digest::digest(&ring::digest::SHA256, written);
         VersionName {
             extension: if redacted { "redacted.json" } else { "json" },
             incarnation: record
@@ -275,7 +274,7 @@ impl VersionName {
             version: record
                 .last_modified_at
                 .map_or_else(|| sortable_system_time(SystemTime::now()), sortable_time),
-            hash: hex::encode(&digest[..HASH_BYTES]),
+            hash: hex::encode(&digest.as_ref()[..HASH_BYTES]),
         }
     }
 

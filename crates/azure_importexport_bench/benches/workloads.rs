@@ -1,8 +1,10 @@
 //! W1-W4 and the W2 time scaling, with the hand-written floor and the legacy crate as
 //! baselines in the same run, against the loopback server of `azure_importexport_bench`.
 //!
-//! - `w1_get_2000`: 2,000 sequential `jobs().get()` with full deserialization.
-//! - `w2_list_10000`: list 10,000 jobs over 100 pages (`nextLink`).
+//! - `w1_get_2000`: 2,000 sequential `jobs().get()` with full deserialization, also
+//!   through the SDK's `JobRef::get` (`ergonomic`).
+//! - `w2_list_10000`: list 10,000 jobs over 100 pages (`nextLink`), also through the
+//!   SDK's `ImportExport::jobs` stream (`ergonomic`).
 //! - `w3_cancel_500`: 500 cancels through `azure_importexport::JobRef::cancel` (GET +
 //!   PATCH each) vs a hand-written GET + state check + PATCH.
 //! - `w4_deserialize_page`: one 100-job list page from bytes into the generated
@@ -33,6 +35,7 @@ use azure_importexport_bench::{
 };
 use azure_importexport_rest::ImportExportClient;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use futures::TryStreamExt as _;
 use legacy::{LegacyPage, legacy_client, legacy_client_keepalive, legacy_get_job, legacy_list_all};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -81,6 +84,7 @@ impl Setup {
     fn check(&self) {
         self.runtime.block_on(async {
             let ours = generated_get_job(&self.generated).await;
+            assert_eq!(self.ergonomic_get().await.name(), ours.name.as_deref());
             let floor = hand_get_job(&self.http, &self.base).await;
             let old = legacy_get_job(&self.legacy).await;
             let old_ka = legacy_get_job(&self.legacy_keepalive).await;
@@ -103,6 +107,7 @@ impl Setup {
                 legacy_list_all(&self.legacy_keepalive, DEFAULT_JOBS).await,
                 DEFAULT_JOBS
             );
+            assert_eq!(self.w2_ergonomic(DEFAULT_JOBS).await, DEFAULT_JOBS);
             let outcome = self.ergonomic_cancel("job0").await;
             assert_eq!(outcome.patch_attempts, 1);
             assert!(!outcome.already_requested);
@@ -133,6 +138,22 @@ impl Setup {
         }
     }
 
+    /// W1's call through the SDK: `JobRef::get` (retry budget, typed errors, the job's
+    /// exact bytes kept).
+    async fn ergonomic_get(&self) -> azure_importexport::Job {
+        self.ergonomic
+            .job(RG, "job1")
+            .get(None)
+            .await
+            .expect("JobRef::get")
+    }
+
+    async fn w1_ergonomic(&self) {
+        for _ in 0..W1_CALLS {
+            black_box(self.ergonomic_get().await);
+        }
+    }
+
     async fn w1_legacy(&self, keepalive: bool) {
         let client = if keepalive {
             &self.legacy_keepalive
@@ -142,6 +163,20 @@ impl Setup {
         for _ in 0..W1_CALLS {
             black_box(legacy_get_job(client).await);
         }
+    }
+
+    /// W2 through the SDK: every job of [`SUB`] from the `ImportExport::jobs` stream
+    /// (each `Job` keeps its exact bytes); panics past `total` jobs (the loop's bound).
+    async fn w2_ergonomic(&self, total: usize) -> usize {
+        let mut jobs = self.ergonomic.jobs(None);
+        let limit = azure_importexport_bench::pages_for(total) * PAGE_SIZE;
+        let mut count = 0;
+        while let Some(job) = jobs.try_next().await.expect("jobs() page") {
+            count += 1;
+            assert!(count <= limit, "more than {limit} jobs");
+            black_box(job);
+        }
+        count
     }
 
     async fn w3_ergonomic(&self) {
@@ -175,6 +210,7 @@ fn w1(c: &mut Criterion, s: &Setup) {
     let rt = &s.runtime;
     group.bench_function("generated", |b| b.to_async(rt).iter(|| s.w1_generated()));
     group.bench_function("hand_written", |b| b.to_async(rt).iter(|| s.w1_hand()));
+    group.bench_function("ergonomic", |b| b.to_async(rt).iter(|| s.w1_ergonomic()));
     group.bench_function("legacy", |b| b.to_async(rt).iter(|| s.w1_legacy(false)));
     if !quick() {
         group.bench_function("legacy_keepalive", |b| {
@@ -194,6 +230,9 @@ fn w2(c: &mut Criterion, s: &Setup) {
     group.bench_function("hand_written", |b| {
         b.to_async(rt)
             .iter(|| hand_list_all(&s.http, &s.base, DEFAULT_JOBS))
+    });
+    group.bench_function("ergonomic", |b| {
+        b.to_async(rt).iter(|| s.w2_ergonomic(DEFAULT_JOBS))
     });
     group.bench_function("legacy", |b| {
         b.to_async(rt)
@@ -307,6 +346,8 @@ fn paired(s: &Setup) {
     let hand = || hand_get_job(&s.http, &s.base);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, hand);
     emit("w1", "generated", "hand_written", get_rounds, get_calls, r);
+    let r = paired_ratio_stats(rt, get_rounds, get_calls, || s.ergonomic_get(), hand);
+    emit("w1", "ergonomic", "hand_written", get_rounds, get_calls, r);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, || {
         legacy_get_job(&s.legacy)
     });
@@ -382,6 +423,8 @@ fn paired(s: &Setup) {
         1,
         r,
     );
+    let r = paired_ratio_stats(rt, list_rounds, 1, || s.w2_ergonomic(n), ours);
+    emit("w2", "ergonomic", "generated", list_rounds, 1, r);
     let r = paired_ratio_stats(rt, list_rounds, 1, hand_models, hand);
     emit(
         "w2",

@@ -11,10 +11,13 @@
 //!    collected (interleaved ratios, memory probes, fixture sizes).
 //! 3. Criterion's medians from `target/bench-criterion/**/new/estimates.json`
 //!    ([`results`]).
-//! 4. `BENCHMARKS.md` at the workspace root ([`report`], its prose in `report.md`):
+//! 4. Clean release builds of the SDK, the CLI and the legacy crate, one at a time in
+//!    fresh target directories below `target/bench-build` ([`build`]).
+//! 5. `BENCHMARKS.md` at the workspace root ([`report`], its prose in `report.md`):
 //!    tables, ratios, targets met or missed, machine ([`machine`]), date, and the command
 //!    to reproduce.
 
+mod build;
 mod format;
 mod machine;
 mod misses;
@@ -42,6 +45,8 @@ pub struct Options {
     pub quick: bool,
     pub spec_root: Option<PathBuf>,
     pub output: PathBuf,
+    /// Skip the clean builds (several minutes).
+    pub no_build_times: bool,
 }
 
 pub fn bench(options: &Options) -> Result<(), String> {
@@ -65,6 +70,11 @@ pub fn bench(options: &Options) -> Result<(), String> {
     let criterion_home = target_dir.join("bench-criterion");
     let reports = run::cargo_bench(&root, &criterion_home, options.quick)?;
     let results = Results::new(&criterion_home, reports);
+    let builds = if options.no_build_times {
+        Err("`--no-build-times`".to_owned())
+    } else {
+        build::measure(&root, &target_dir.join("bench-build"))
+    };
 
     let load_end = machine::load_average();
     let elapsed = started.elapsed();
@@ -79,6 +89,7 @@ pub fn bench(options: &Options) -> Result<(), String> {
         results: &results,
         warm_up,
         measurement,
+        builds: &builds,
     });
     let output = if options.output.is_absolute() {
         options.output.clone()

@@ -92,10 +92,10 @@ impl Results {
         self.quartiled(workload, a, b).map(|p| p.0)
     }
 
-    /// Target "generated / `b` below `limit`" judged on the median of the interleaved
-    /// rounds; flagged when the middle half of the rounds lies on both sides of the line.
-    pub fn judge(&self, workload: &str, b: &str, limit: f64) -> String {
-        match self.quartiled(workload, "generated", b) {
+    /// Target "`a` / `b` below `limit`" judged on the median of the interleaved rounds;
+    /// flagged when the middle half of the rounds lies on both sides of the line.
+    pub fn judge(&self, workload: &str, a: &str, b: &str, limit: f64) -> String {
+        match self.quartiled(workload, a, b) {
             None => "not measured".to_owned(),
             Some(&(m, lo, hi)) => {
                 let verdict = if m < limit || (limit > 1.0 && m <= limit) {

@@ -102,6 +102,8 @@ pub(super) fn cargo_bench(
         "--bench",
         "workloads",
         "--bench",
+        "operations",
+        "--bench",
         "fleet",
         "--",
         "--warm-up-time",

@@ -30,12 +30,15 @@ const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// installed; returns whether this call installed it.
 ///
 /// This crate's own transport does not need it (its TLS configuration names its
-/// provider). Call it first thing in `main` when the same program builds other
-/// azure_core clients on azure_core's default transport (an azure_identity credential,
-/// say) and azure_core's `reqwest_rustls` feature is off, as in this workspace: reqwest is
-/// then built without a provider of its own (no aws-lc-sys), and panics when asked to
-/// build a TLS client with no process default installed. The crate never calls it by
-/// itself: which provider a process uses is the application's choice.
+/// provider). This crate builds azure_core without its `reqwest` feature (no default
+/// transport of azure_core's: it would put reqwest on the critical path of azure_core's
+/// own compilation). A program that enables that feature for other azure_core clients
+/// (an azure_identity credential, say) without `reqwest_rustls` gets a reqwest with no
+/// provider of its own, which panics when asked to build a TLS client with no process
+/// default: call this first thing in `main` then, or give those clients this crate's
+/// transport (`ClientOptions::transport`, [`default_transport`]), as `azie` does. The
+/// crate never calls it by itself: which provider a process uses is the application's
+/// choice.
 pub fn install_crypto_provider() -> bool {
     CryptoProvider::install_default(rustls::crypto::ring::default_provider()).is_ok()
 }
