@@ -43,6 +43,11 @@ impl Job {
         Ok(Job { model, json })
     }
 
+    /// A job from a model already parsed from `json` (the listing's one-pass reader).
+    pub(crate) fn from_parts(model: JobResponse, json: Bytes) -> Self {
+        Job { model, json }
+    }
+
     /// The job name.
     pub fn name(&self) -> Option<&str> {
         self.model.name.as_deref()

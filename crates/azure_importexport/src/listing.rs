@@ -11,6 +11,8 @@ use azure_core::error::ErrorKind;
 use azure_core::fmt::SafeDebug;
 use azure_core::http::ClientMethodOptions;
 use azure_core::http::pager::{PagerContinuation, PagerOptions};
+use azure_importexport_rest::models::JobResponse;
+use azure_importexport_rest::runtime::json_scan;
 use azure_importexport_rest::{
     JobsClientListByResourceGroupOptions, JobsClientListBySubscriptionOptions,
 };
@@ -227,20 +229,136 @@ impl ImportExport {
 /// The jobs of one page, each with the exact bytes of its entry (a slice of the page's
 /// buffer, not a copy).
 fn parse_page(body: &Bytes, attempts: &Attempts<'_, '_>) -> Result<Vec<Job>, RequestError> {
+    match parse_page_in_one_pass(body) {
+        Some(jobs) => Ok(jobs),
+        None => parse_page_in_two_passes(body).map_err(|detail| attempts.invalid_response(detail)),
+    }
+}
+
+/// Anything the one-pass reader does not handle (and malformed input, which this reports
+/// precisely): a pass for the entries' bounds, then one parse per entry.
+fn parse_page_in_two_passes(body: &Bytes) -> Result<Vec<Job>, String> {
     #[derive(Deserialize)]
     struct RawPage<'a> {
         #[serde(borrow, default)]
         value: Option<Vec<&'a RawValue>>,
     }
-    let page: RawPage<'_> = serde_json::from_slice(body)
-        .map_err(|error| attempts.invalid_response(json_error_summary("the page", &error)))?;
+    let page: RawPage<'_> =
+        serde_json::from_slice(body).map_err(|error| json_error_summary("the page", &error))?;
     page.value
         .unwrap_or_default()
         .into_iter()
         .map(|raw| {
-            Job::from_json(body.slice_ref(raw.get().as_bytes())).map_err(|error| {
-                attempts.invalid_response(json_error_summary("a job of the page", &error))
-            })
+            Job::from_json(body.slice_ref(raw.get().as_bytes()))
+                .map_err(|error| json_error_summary("a job of the page", &error))
         })
         .collect()
+}
+
+/// The jobs of a well-formed page, each parsed once: the root object's members are found
+/// by [`json_scan`] (no decoding), and each entry of `value` is parsed straight into the
+/// model, its bytes being the span the parser consumed. `None` for anything else (a
+/// duplicate `value`, an entry that does not fit the model, input the scanner leaves to a
+/// full parse).
+fn parse_page_in_one_pass(body: &Bytes) -> Option<Vec<Job>> {
+    let bytes = &body[..];
+    let mut jobs = None;
+    let mut at = json_scan::first_member(bytes)?;
+    // Bounded: each member moves past its value.
+    while let Some(key_at) = at {
+        let (key, start) = json_scan::member(bytes, key_at)?;
+        let end = if key == b"value" && jobs.is_none() {
+            let (entries, end) = entries_of(body, start)?;
+            jobs = Some(entries);
+            end
+        } else if key == b"value" {
+            return None; // a duplicate: the full parse refuses it
+        } else {
+            json_scan::value_end(bytes, start)?
+        };
+        at = json_scan::next_member(bytes, end)?;
+    }
+    Some(jobs.unwrap_or_default())
+}
+
+/// The jobs of the array (or `null`) starting at `start`, and the index after it.
+fn entries_of(body: &Bytes, start: usize) -> Option<(Vec<Job>, usize)> {
+    let bytes = &body[..];
+    if bytes[start..].starts_with(b"null") {
+        return Some((Vec::new(), start + 4));
+    }
+    if bytes.get(start) != Some(&b'[') {
+        return None;
+    }
+    let mut jobs = Vec::new();
+    let mut i = json_scan::skip_ws(bytes, start + 1);
+    if bytes.get(i) == Some(&b']') {
+        return Some((jobs, i + 1));
+    }
+    // Bounded: each entry moves `i` past at least one byte.
+    loop {
+        let mut entry =
+            serde_json::Deserializer::from_slice(&bytes[i..]).into_iter::<JobResponse>();
+        let model = entry.next()?.ok()?;
+        let end = i + entry.byte_offset();
+        jobs.push(Job::from_parts(model, body.slice(i..end)));
+        i = json_scan::skip_ws(bytes, end);
+        match bytes.get(i) {
+            Some(b',') => i = json_scan::skip_ws(bytes, i + 1),
+            Some(b']') => return Some((jobs, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a page reader returned: each job's exact bytes and name.
+    fn seen(jobs: &[Job]) -> Vec<(Vec<u8>, Option<String>)> {
+        jobs.iter()
+            .map(|job| (job.json().to_vec(), job.name().map(str::to_owned)))
+            .collect()
+    }
+
+    #[test]
+    fn one_pass_reader_agrees_with_the_two_pass_reader() {
+        let job = r#"{"name":"j\"1","properties":{"state":"Shipping","newField":[1,{"x":"]"}]}}"#;
+        let pages = [
+            format!(r#"{{"value":[{job},{job}],"nextLink":"https://h/x?a=\"1"}}"#),
+            format!(" {{ \"nextLink\" : null , \"value\" : [ {job} ,\n {job} ] }} "),
+            format!(r#"{{"count":2,"extra":{{"value":[1]}},"value":[{job}]}}"#),
+            r#"{"value":[]}"#.to_owned(),
+            r#"{"value":null,"nextLink":null}"#.to_owned(),
+            r#"{}"#.to_owned(),
+        ];
+        for page in &pages {
+            let body = Bytes::from(page.clone());
+            let one = parse_page_in_one_pass(&body).unwrap_or_else(|| panic!("one pass: {page}"));
+            let two = parse_page_in_two_passes(&body).unwrap();
+            assert_eq!(seen(&one), seen(&two), "{page}");
+        }
+        let first = parse_page_in_one_pass(&Bytes::from(pages[0].clone())).unwrap();
+        assert_eq!(first[0].json(), job.as_bytes());
+        assert_eq!(first[0].name(), Some("j\"1"));
+    }
+
+    #[test]
+    fn what_one_pass_leaves_to_the_two_pass_reader() {
+        for page in [
+            r#"{"value":[{"name":"a"}],"value":[]}"#,
+            r#"{"value":[{"properties":{"percentComplete":"x"}}]}"#,
+            r#"{"value":[{"name":"a"}]"#,
+            r#"{"value":[{"name":"a"},]}"#,
+            r#"{"value":[null]}"#,
+            r#"{"v\u0061lue":[]}"#,
+            r#"{"value":{"name":"a"}}"#,
+        ] {
+            let body = Bytes::from(page.to_owned());
+            assert!(parse_page_in_one_pass(&body).is_none(), "{page}");
+        }
+        let malformed = Bytes::from_static(br#"{"value":[{"name":"a"},]}"#);
+        assert!(parse_page_in_two_passes(&malformed).is_err());
+    }
 }

@@ -9,7 +9,7 @@ use crate::error::{GiveUpReason, RequestError};
 use crate::jitter::Jitter;
 use azure_core::error::ErrorKind;
 use azure_core::http::headers::{HeaderName, Headers};
-use azure_importexport_rest::runtime::ServiceErrorExt as _;
+use azure_importexport_rest::runtime::{ServiceErrorExt as _, header};
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -379,16 +379,11 @@ pub(crate) fn retry_after(headers: &Headers, now: SystemTime) -> Option<Duration
         HeaderName::from_static("retry-after-ms"),
     ];
     for name in &MS_HEADERS {
-        if let Some(ms) = headers
-            .get_optional_str(name)
-            .and_then(|value| value.trim().parse::<u64>().ok())
-        {
+        if let Some(ms) = header(headers, name).and_then(|value| value.trim().parse::<u64>().ok()) {
             return Some(Duration::from_millis(ms));
         }
     }
-    let value = headers
-        .get_optional_str(&HeaderName::from_static("retry-after"))?
-        .trim();
+    let value = header(headers, &HeaderName::from_static("retry-after"))?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }

@@ -15,7 +15,7 @@ use crate::retry::retry_after;
 use async_trait::async_trait;
 use azure_core::http::policies::{Policy, PolicyResult};
 use azure_core::http::{Context, Method, Request};
-use azure_importexport_rest::runtime::send_to_next;
+use azure_importexport_rest::runtime::{header, send_to_next};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -146,9 +146,8 @@ impl ArmThrottle {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = self.clock.now();
         // A reply without the header says nothing about the bucket: no pacing on a guess.
-        state.remaining[bucket as usize] = headers
-            .get_optional_str(&bucket.header().into())
-            .and_then(|value| value.trim().parse().ok());
+        state.remaining[bucket as usize] =
+            header(headers, &bucket.header().into()).and_then(|value| value.trim().parse().ok());
         if status == 429 {
             if let Some(pause) = retry_after(headers, self.clock.wall_clock()) {
                 let until = now + pause.min(self.limits.max_pause);

@@ -20,6 +20,8 @@
 //! `AZIE_OPS_SIDE=floor` or `floor_core_settings`, `AZIE_OPS_ITERS=N`) runs only that side
 //! of that operation N times and exits, for `perf record` or `valgrind --tool=callgrind`.
 
+use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+use azure_importexport_bench::{RG, TOKEN};
 use azure_importexport_bench::{
     criterion_test_mode, generated_client, generated_client_for, generated_delete,
     generated_get_job, generated_list_all, generated_patch_cancel, hand_client,
@@ -28,7 +30,9 @@ use azure_importexport_bench::{
 };
 use azure_importexport_rest::ImportExportClient;
 use criterion::{Criterion, SamplingMode, Throughput};
+use futures::TryStreamExt as _;
 use std::hint::black_box;
+use std::sync::Arc;
 
 const CALLS: usize = 500;
 const LIST_JOBS: usize = 1_000;
@@ -43,6 +47,9 @@ struct Setup {
     /// The floor's client with azure_core's timeouts (connect 20 s, read 60 s).
     http_core_settings: reqwest::Client,
     names: Vec<String>,
+    /// The SDK (`azure_importexport`) on the subscription with [`LIST_JOBS`] jobs, for
+    /// `AZIE_OPS_PROFILE=sdk_get|sdk_list`.
+    sdk: ImportExport,
 }
 
 impl Setup {
@@ -58,6 +65,12 @@ impl Setup {
             http: hand_client(),
             http_core_settings: hand_client_core_settings(),
             names: (0..CALLS).map(|i| format!("job{i}")).collect(),
+            sdk: ImportExport::new(
+                subscription_for(LIST_JOBS),
+                Arc::new(StaticTokenCredential::new(TOKEN)),
+                Some(ImportExportOptions::default().with_endpoint(base.clone())),
+            )
+            .expect("SDK client"),
             runtime,
             base,
         }
@@ -288,7 +301,17 @@ fn profile(s: &Setup, operation: &str) {
                 ("list", true) => {
                     black_box(hand_list_all(http, &s.base, LIST_JOBS).await);
                 }
-                _ => panic!("AZIE_OPS_PROFILE: get, patch, delete or list"),
+                // The SDK's layer over the same calls, for profiling it.
+                ("sdk_get", _) => drop(black_box(
+                    s.sdk.job(RG, "job1").get(None).await.expect("JobRef::get"),
+                )),
+                ("sdk_list", _) => {
+                    let mut jobs = s.sdk.jobs(None);
+                    while let Some(job) = jobs.try_next().await.expect("jobs()") {
+                        black_box(job);
+                    }
+                }
+                _ => panic!("AZIE_OPS_PROFILE: get, patch, delete, list, sdk_get or sdk_list"),
             }
         }
     });

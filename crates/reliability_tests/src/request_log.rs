@@ -63,10 +63,11 @@ impl Policy for RequestLog {
             method: request.method().to_string().to_ascii_uppercase(),
             path: url.path().to_owned(),
             query: url.query().unwrap_or_default().to_owned(),
-            authorization: request
-                .headers()
-                .get_optional_str(&"authorization".into())
-                .is_some(),
+            authorization: azure_importexport::rest::runtime::header(
+                request.headers(),
+                &"authorization".into(),
+            )
+            .is_some(),
         };
         lock(&self.entries).push(entry);
         azure_importexport::rest::runtime::send_to_next(ctx, request, next).await

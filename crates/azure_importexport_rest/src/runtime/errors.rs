@@ -59,10 +59,7 @@ impl ServiceErrorExt for azure_core::Error {
         // when azure_core cannot parse a body it puts the status number ("502") in
         // `error_code`, which is not an ARM code.
         let fallback_code = match raw_response {
-            Some(raw) => raw
-                .headers()
-                .get_optional_str(&"x-ms-error-code".into())
-                .map(str::to_owned),
+            Some(raw) => super::header(raw.headers(), &"x-ms-error-code".into()).map(str::to_owned),
             None => error_code.clone(),
         };
         Some(ServiceError {
@@ -157,10 +154,7 @@ fn describe_body(status: StatusCode, raw: Option<&RawResponse>) -> String {
     if body.is_empty() {
         return format!("HTTP {status} with an empty body");
     }
-    let content_type = raw
-        .headers()
-        .get_optional_str(&"content-type".into())
-        .unwrap_or("unknown");
+    let content_type = super::header(raw.headers(), &"content-type".into()).unwrap_or("unknown");
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text
         .split_whitespace()

@@ -1,7 +1,7 @@
 //! `x-ms-pageable` support on top of azure_core's `Pager`: next links are followed only on
 //! the endpoint's own origin, so a bearer token never reaches another host.
 
-use super::ClientCore;
+use super::{ClientCore, json_scan};
 use azure_core::error::ErrorKind;
 use azure_core::http::pager::{Page, PagerContinuation, PagerOptions, PagerResult, PagerState};
 use azure_core::http::{Pager, Request, Response, Url};
@@ -117,64 +117,6 @@ fn next_link(body: &[u8], name: &'static str) -> azure_core::Result<Option<Strin
     }
 }
 
-fn skip_ws(body: &[u8], mut i: usize) -> usize {
-    while i < body.len() && body[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    i
-}
-
-/// The index after the string that starts (with its `"`) at `start`.
-fn string_end(body: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    loop {
-        i += memchr::memchr2(b'"', b'\\', body.get(i..)?)?;
-        if body[i] == b'"' {
-            return Some(i + 1);
-        }
-        i += 2; // an escape: skip the escaped character
-    }
-}
-
-/// The index after the JSON value that starts at `start` (strings and nesting tracked,
-/// scalars taken up to the next delimiter, nothing decoded). Strings, most of a page,
-/// are skipped with `memchr`; only the bytes between them are looked at one by one.
-fn value_end(body: &[u8], start: usize) -> Option<usize> {
-    match *body.get(start)? {
-        b'"' => string_end(body, start),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = start;
-            loop {
-                let quote = memchr::memchr(b'"', &body[i..]).map_or(body.len(), |q| i + q);
-                for (j, &b) in body[i..quote].iter().enumerate() {
-                    match b {
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                return Some(i + j + 1);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                if quote == body.len() {
-                    return None;
-                }
-                i = string_end(body, quote)?;
-            }
-        }
-        _ => {
-            let len = body[start..]
-                .iter()
-                .position(|&b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
-                .unwrap_or(body.len() - start);
-            (len > 0).then_some(start + len)
-        }
-    }
-}
-
 /// Middle path, for a page whose last member is not the link (the last page of a
 /// listing, say): one pass over the bytes that tracks strings and nesting without
 /// decoding anything, a fraction of the cost of tokenizing the page; exact for valid
@@ -183,42 +125,20 @@ fn value_end(body: &[u8], start: usize) -> Option<usize> {
 /// string or null, input that does not end where the root object does. The page itself
 /// is fully parsed when its items are read, so malformed JSON still fails there.
 fn scanned_member(body: &[u8], name: &str) -> Option<Option<String>> {
-    let mut i = skip_ws(body, 0);
-    if body.get(i) != Some(&b'{') {
-        return None;
-    }
-    i = skip_ws(body, i + 1);
     let mut found = None;
-    if body.get(i) == Some(&b'}') {
-        return (skip_ws(body, i + 1) == body.len()).then_some(None);
-    }
-    loop {
-        if body.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(body, i)?;
-        let key = &body[i + 1..key_end - 1];
-        if key.contains(&b'\\') {
-            return None;
-        }
-        i = skip_ws(body, key_end);
-        if body.get(i) != Some(&b':') {
-            return None;
-        }
-        let value_start = skip_ws(body, i + 1);
-        let end = value_end(body, value_start)?;
+    let mut at = json_scan::first_member(body)?;
+    // Bounded: each member moves past its value.
+    while let Some(key_at) = at {
+        let (key, value_start) = json_scan::member(body, key_at)?;
+        let end = json_scan::value_end(body, value_start)?;
         if key == name.as_bytes() {
             let mut value = serde_json::Deserializer::from_slice(&body[value_start..end]);
             found = Option::<String>::deserialize(&mut value).ok()?;
             value.end().ok()?;
         }
-        i = skip_ws(body, end);
-        match body.get(i) {
-            Some(b',') => i = skip_ws(body, i + 1),
-            Some(b'}') => return (skip_ws(body, i + 1) == body.len()).then_some(found),
-            _ => return None,
-        }
+        at = json_scan::next_member(body, end)?;
     }
+    Some(found)
 }
 
 /// Fast path: ARM services put `"nextLink": ...` last, right before the root object's
