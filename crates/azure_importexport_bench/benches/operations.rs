@@ -283,6 +283,7 @@ fn profile(s: &Setup, operation: &str) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_ns();
     s.runtime.block_on(async {
         for k in 0..iters {
             let name = &s.names[k % s.names.len()];
@@ -316,11 +317,29 @@ fn profile(s: &Setup, operation: &str) {
         }
     });
     let elapsed = start.elapsed();
+    let cpu = thread_cpu_ns()
+        .zip(cpu_start)
+        .map(|(end, start)| end - start);
     println!(
-        "{operation} ({}): {iters} calls in {elapsed:?}, {:.1} µs per call",
+        "{operation} ({}): {iters} calls in {elapsed:?}, {:.1} µs per call, client thread on CPU {} µs per call",
         if floor { side.as_str() } else { "generated" },
-        elapsed.as_secs_f64() * 1e6 / iters as f64
+        elapsed.as_secs_f64() * 1e6 / iters as f64,
+        cpu.map_or_else(
+            || "?".to_owned(),
+            |ns| format!("{:.1}", ns as f64 / 1e3 / iters as f64)
+        ),
     );
+}
+
+/// Time this thread has spent on a CPU, in nanoseconds (`/proc/thread-self/schedstat`):
+/// the client's own work, without the server thread's or the waits.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn main() {
