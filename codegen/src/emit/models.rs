@@ -75,7 +75,11 @@ fn request_bodies(api: &Api, names: &Names) -> Vec<TokenStream> {
 }
 
 fn model(model: &Model, by_name: &HashMap<&str, &Model>, names: &Names) -> TokenStream {
-    let Names { option, string, .. } = names;
+    let Names {
+        option,
+        additional_properties,
+        ..
+    } = names;
     let name = ident(&model.name);
     let docs = verbatim_doc_attrs(&model_doc(model));
     let fields: Vec<TokenStream> = model
@@ -100,7 +104,7 @@ fn model(model: &Model, by_name: &HashMap<&str, &Model>, names: &Names) -> Token
             /// Properties the service returned that this version of the SDK does not model.
             /// They are kept, and sent back unchanged when this value is serialized, so a
             /// read-modify-write never drops what a newer service version added.
-            pub additional_properties: serde_json::Map<#string, serde_json::Value>,
+            pub additional_properties: #additional_properties,
         }
 
         #debug_impl

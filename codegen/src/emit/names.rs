@@ -78,6 +78,7 @@ pub(crate) struct Names {
     pub field_key: Name,
     pub redacted: Name,
     pub redacted_json: Name,
+    pub additional_properties: Name,
     pub deserialize_string_enum: Name,
     /// The sibling `models` module, for files other than `mod.rs` (which declares it).
     pub models: Name,
@@ -150,6 +151,7 @@ impl Names {
             field_key: runtime("FieldKey"),
             redacted: runtime("Redacted"),
             redacted_json: runtime("RedactedJson"),
+            additional_properties: runtime("AdditionalProperties"),
             deserialize_string_enum: runtime("deserialize_string_enum"),
             models: import("super::models"),
             imports,

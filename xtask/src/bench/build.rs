@@ -133,17 +133,16 @@ fn measure_one(root: &Path, scratch: &Path, subject: Subject) -> Result<BuildTim
         if let Some(manifest) = &manifest {
             command.arg("--manifest-path").arg(manifest);
         }
-        command
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit());
+        command.stdin(Stdio::null()).stderr(Stdio::inherit());
         command
     };
     // Downloads are not part of a build's time.
     run(cargo(&["fetch"]))?;
     let mut build = cargo(&["build", "--release", "--timings"]);
-    build.args(subject.package_args());
+    build
+        .args(subject.package_args())
+        .arg("--target-dir")
+        .arg(&target_dir);
     let start = Instant::now();
     run(build)?;
     let seconds = start.elapsed().as_secs_f64();

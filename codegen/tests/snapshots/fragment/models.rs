@@ -6,7 +6,7 @@ pub use super::enums::*;
 
 use azure_core::http::RequestContent;
 use azure_core::http::pager::Page;
-use crate::runtime::{FieldKey, Redacted, RedactedJson};
+use crate::runtime::{AdditionalProperties, FieldKey, Redacted, RedactedJson};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -23,7 +23,7 @@ pub struct Response {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for Response {
@@ -109,7 +109,7 @@ pub struct Widget {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for Widget {
@@ -207,7 +207,7 @@ pub struct WidgetDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for WidgetDetails {
@@ -275,7 +275,7 @@ pub struct WidgetList {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for WidgetList {

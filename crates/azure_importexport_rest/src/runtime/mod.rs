@@ -4,6 +4,7 @@
 //! Generated modules call into this module only; keeping the logic here (tested once)
 //! keeps the generated code small and the generator simple.
 
+mod additional_properties;
 mod auth;
 mod core;
 mod credential;
@@ -15,6 +16,7 @@ mod serde_support;
 pub mod transport;
 
 pub use self::core::{ClientCore, path_param, set_json_body};
+pub use additional_properties::AdditionalProperties;
 pub use auth::is_loopback;
 pub use credential::StaticTokenCredential;
 pub use errors::{ServiceError, ServiceErrorExt};

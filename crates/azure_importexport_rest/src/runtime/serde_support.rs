@@ -135,6 +135,12 @@ impl fmt::Debug for RedactedJson<'_, serde_json::Map<String, serde_json::Value>>
     }
 }
 
+impl fmt::Debug for RedactedJson<'_, super::AdditionalProperties> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.entries(f, self.value)
+    }
+}
+
 impl fmt::Debug for RedactedJson<'_, serde_json::Value> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.value {

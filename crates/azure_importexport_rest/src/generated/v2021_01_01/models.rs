@@ -6,7 +6,7 @@ pub use super::enums::*;
 
 use azure_core::http::RequestContent;
 use azure_core::http::pager::Page;
-use crate::runtime::{FieldKey, Redacted, RedactedJson};
+use crate::runtime::{AdditionalProperties, FieldKey, Redacted, RedactedJson};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -34,7 +34,7 @@ pub struct DeliveryPackageInformation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for DeliveryPackageInformation {
@@ -119,7 +119,7 @@ pub struct DriveBitLockerKey {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for DriveBitLockerKey {
@@ -216,7 +216,7 @@ pub struct DriveStatus {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for DriveStatus {
@@ -343,7 +343,7 @@ pub struct EncryptionKeyDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for EncryptionKeyDetails {
@@ -423,7 +423,7 @@ pub struct Export {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for Export {
@@ -508,7 +508,7 @@ pub struct ExportBlobList {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for ExportBlobList {
@@ -579,7 +579,7 @@ pub struct GetBitLockerKeysResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for GetBitLockerKeysResponse {
@@ -655,7 +655,7 @@ pub struct IdentityDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for IdentityDetails {
@@ -771,7 +771,7 @@ pub struct JobDetails {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for JobDetails {
@@ -952,7 +952,7 @@ pub struct JobResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for JobResponse {
@@ -1055,7 +1055,7 @@ pub struct ListJobsResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for ListJobsResponse {
@@ -1126,7 +1126,7 @@ pub struct ListOperationsResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for ListOperationsResponse {
@@ -1198,7 +1198,7 @@ pub struct Location {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for Location {
@@ -1356,7 +1356,7 @@ pub struct LocationProperties {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for LocationProperties {
@@ -1479,7 +1479,7 @@ pub struct LocationsResponse {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for LocationsResponse {
@@ -1551,7 +1551,7 @@ pub struct Operation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for Operation {
@@ -1650,7 +1650,7 @@ pub struct OperationDisplay {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for OperationDisplay {
@@ -1745,7 +1745,7 @@ pub struct PackageInformation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for PackageInformation {
@@ -1830,7 +1830,7 @@ pub struct PutJobParameters {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for PutJobParameters {
@@ -1936,7 +1936,7 @@ pub struct ReturnAddress {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for ReturnAddress {
@@ -2048,7 +2048,7 @@ pub struct ReturnShipping {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for ReturnShipping {
@@ -2142,7 +2142,7 @@ pub struct ShippingInformation {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for ShippingInformation {
@@ -2260,7 +2260,7 @@ pub struct SystemData {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for SystemData {
@@ -2355,7 +2355,7 @@ pub struct UpdateJobParameters {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for UpdateJobParameters {
@@ -2486,7 +2486,7 @@ pub struct UpdateJobParametersProperties {
     /// Properties the service returned that this version of the SDK does not model.
     /// They are kept, and sent back unchanged when this value is serialized, so a
     /// read-modify-write never drops what a newer service version added.
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: AdditionalProperties,
 }
 
 impl fmt::Debug for UpdateJobParametersProperties {
