@@ -1,16 +1,54 @@
 //! "Misses and their likely causes": a note for each missed target, saying what the
 //! other figures of the run point at.
 
+use super::build::{BuildTime, Builds, Subject};
 use super::format::{div, kib, ratio};
-use super::report::TARGET_RATIO;
+use super::report::{TARGET_ERGONOMIC_LIST, TARGET_RATIO};
 use super::results::{Results, SCALING};
 use super::template::fill;
 
 /// The notes, or nothing when every target was met.
-pub(super) fn misses(res: &Results) -> String {
+pub(super) fn misses(res: &Results, builds: &Builds) -> String {
+    let generated_get = res.paired_text("w1", "generated", "hand_written");
     let notes: String = [
         floor_miss(res, "w1"),
         floor_miss(res, "w2"),
+        ratio_miss(
+            res,
+            "ops_patch",
+            ("ops_patch", "generated", "hand_written"),
+            TARGET_RATIO,
+            "",
+        ),
+        ratio_miss(
+            res,
+            "ops_delete",
+            ("ops_delete", "generated", "hand_written"),
+            TARGET_RATIO,
+            "",
+        ),
+        ratio_miss(
+            res,
+            "w1_ergonomic",
+            ("w1", "ergonomic", "hand_written"),
+            TARGET_RATIO,
+            &generated_get,
+        ),
+        ratio_miss(
+            res,
+            "w3",
+            ("w3", "ergonomic", "hand_written"),
+            TARGET_RATIO,
+            &generated_get,
+        ),
+        ratio_miss(
+            res,
+            "w2_ergonomic",
+            ("w2", "ergonomic", "generated"),
+            TARGET_ERGONOMIC_LIST,
+            "",
+        ),
+        build_miss(builds),
         legacy_keepalive_miss(res),
         legacy_miss(res),
         heap_spread_miss(res),
@@ -45,6 +83,53 @@ fn floor_miss(res: &Results, w: &str) -> Option<String> {
             ),
         ],
     ))
+}
+
+/// The note `miss_{key}` when the interleaved ratio `pair` is over `limit`; `generated`
+/// is the generated client's own GET ratio, for the notes on the SDK's calls.
+fn ratio_miss(
+    res: &Results,
+    key: &str,
+    (workload, a, b): (&str, &str, &str),
+    limit: f64,
+    generated: &str,
+) -> Option<String> {
+    let x = res.paired(workload, a, b).filter(|&x| x > limit)?;
+    Some(fill(
+        &format!("miss_{key}"),
+        &[
+            ("over", format!("{:.0}", (x - 1.0) * 100.0)),
+            ("past", format!("{:.0}", (x - limit) * 100.0)),
+            ("generated", generated.to_owned()),
+        ],
+    ))
+}
+
+/// The note on clean builds when the SDK or the CLI built slower than the legacy crate.
+fn build_miss(builds: &Builds) -> Option<String> {
+    let of = |subject| BuildTime::of(builds, subject);
+    let legacy = of(Subject::Legacy)?;
+    let slower = [Subject::Sdk, Subject::Cli]
+        .into_iter()
+        .any(|s| of(s).is_some_and(|b| b.seconds > legacy.seconds));
+    let seconds =
+        |subject| of(subject).map_or_else(|| "—".to_owned(), |b| format!("{:.1} s", b.seconds));
+    let units = |subject| {
+        of(subject).map_or_else(|| "—".to_owned(), |b| format!("{:.0} s", b.unit_seconds))
+    };
+    slower.then(|| {
+        fill(
+            "miss_build",
+            &[
+                ("sdk", seconds(Subject::Sdk)),
+                ("legacy", seconds(Subject::Legacy)),
+                ("cli", seconds(Subject::Cli)),
+                ("lean", seconds(Subject::CliWithoutEmulator)),
+                ("sdk_units", units(Subject::Sdk)),
+                ("legacy_units", units(Subject::Legacy)),
+            ],
+        )
+    })
 }
 
 /// Whether the generated client is not faster than `b` in W1 or W2.

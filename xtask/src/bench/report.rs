@@ -13,7 +13,7 @@ use super::template::fill;
 /// Every generated operation, and the SDK's GET and cancel, against their floors.
 pub(super) const TARGET_RATIO: f64 = 1.05;
 /// The SDK's listing (exact bytes kept per job) against the generated pager.
-const TARGET_ERGONOMIC_LIST: f64 = 1.1;
+pub(super) const TARGET_ERGONOMIC_LIST: f64 = 1.1;
 const TARGET_W5_SECONDS: f64 = 1.0;
 
 const W1: Table = Table {
@@ -95,7 +95,7 @@ pub(super) fn render(r: &Render<'_>) -> String {
     [
         header(r),
         targets(r),
-        misses::misses(res),
+        misses::misses(res, r.builds),
         w1(res),
         w2(res),
         w2_scaling(res),

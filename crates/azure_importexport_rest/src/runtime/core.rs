@@ -131,9 +131,11 @@ impl ClientCore {
         request: &mut Request,
         success: &'static [u16],
     ) -> azure_core::Result<RawResponse> {
-        // azure_core's ClientRequestIdPolicy would do the same, but it first probes for the
-        // header through an error value that captures a backtrace when RUST_BACKTRACE is
-        // set (measured: +10-40% per call). Setting it here skips that probe.
+        // azure_core's ClientRequestIdPolicy would do the same, but it probes for the header
+        // with `get_optional_str`, which builds an error for a missing header and captures a
+        // backtrace when RUST_BACKTRACE is set (measured: +10-40% per call). Set here, the
+        // header is found. (typespec 1.1 still formats a throw-away message for a found
+        // header: its `with_context_fn` runs the closure eagerly.)
         if !request
             .headers()
             .iter()
