@@ -24,6 +24,7 @@ mod misses;
 mod report;
 mod results;
 mod run;
+mod targets;
 mod template;
 
 use std::path::PathBuf;

@@ -4,17 +4,18 @@
 use std::time::Duration;
 
 use super::build::{BuildTime, Builds, Subject};
-use super::format::{div, kib, opt_time, ratio, status, thousands, time};
+use super::format::{div, kib, opt_time, ratio, thousands, time};
 use super::machine::Machine;
 use super::misses;
 use super::results::{Results, SCALING, W5, median};
+use super::targets;
 use super::template::fill;
 
 /// Every generated operation, and the SDK's GET and cancel, against their floors.
 pub(super) const TARGET_RATIO: f64 = 1.05;
 /// The SDK's listing (exact bytes kept per job) against the generated pager.
 pub(super) const TARGET_ERGONOMIC_LIST: f64 = 1.1;
-const TARGET_W5_SECONDS: f64 = 1.0;
+pub(super) const TARGET_W5_SECONDS: f64 = 1.0;
 
 const W1: Table = Table {
     group: "w1_get_2000",
@@ -94,7 +95,7 @@ pub(super) fn render(r: &Render<'_>) -> String {
     let res = r.results;
     [
         header(r),
-        targets(r),
+        targets::targets(r),
         misses::misses(res, r.builds),
         w1(res),
         w2(res),
@@ -135,124 +136,6 @@ fn header(r: &Render<'_>) -> String {
             ("load_start", m.load_start.clone()),
             ("load_end", r.load_end.to_owned()),
         ],
-    )
-}
-
-fn targets(r: &Render<'_>) -> String {
-    let res = r.results;
-    let heap = res.heap_growth();
-    let (spread, page_wire) = (res.heap_spread(), res.page_wire());
-    let (worst, one_page) = (res.heap_worst(), res.one_page());
-    let w5_median = r.w5.map(|w| median(&w.seconds));
-    let mut values: Vec<(String, String)> = [
-        ("target_ratio", TARGET_RATIO.to_string()),
-        ("heap_small", kib(heap[0])),
-        ("heap_mid", kib(heap[1])),
-        ("heap_large", kib(heap[2])),
-        ("sizes", SCALING.map(thousands).join(" / ")),
-        (
-            "heap_spread",
-            spread.map_or_else(|| "—".to_owned(), |d| format!("{:+.0} KiB", d / 1024.0)),
-        ),
-        ("page_wire", kib(page_wire)),
-        ("page_decoded", kib(res.page_decoded())),
-        (
-            "heap_spread_status",
-            status(spread.zip(page_wire).map(|(s, p)| s <= p)).to_owned(),
-        ),
-        ("heap_worst", kib(worst)),
-        ("heap_worst_ratio", ratio(div(worst, one_page))),
-        ("one_page", kib(one_page)),
-        (
-            "heap_worst_status",
-            status(worst.zip(one_page).map(|(w, p)| w <= p)).to_owned(),
-        ),
-        ("target_w5", TARGET_W5_SECONDS.to_string()),
-        (
-            "w5_median",
-            w5_median.map_or_else(
-                || "not run (no spec root)".to_owned(),
-                |s| format!("{s:.3} s"),
-            ),
-        ),
-        ("w5_runs", r.w5.map_or(0, |w| w.seconds.len()).to_string()),
-        (
-            "w5_status",
-            status(w5_median.map(|s| s < TARGET_W5_SECONDS)).to_owned(),
-        ),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_owned(), value))
-    .collect();
-    values.extend(client_targets(res, "w1", "w1_get_2000"));
-    values.extend(client_targets(res, "w2", "w2_list_10000"));
-    let pairs = [
-        (
-            "w1_ergonomic",
-            "w1",
-            "ergonomic",
-            "hand_written",
-            TARGET_RATIO,
-        ),
-        (
-            "w2_ergonomic",
-            "w2",
-            "ergonomic",
-            "generated",
-            TARGET_ERGONOMIC_LIST,
-        ),
-        (
-            "ops_patch",
-            "ops_patch",
-            "generated",
-            "hand_written",
-            TARGET_RATIO,
-        ),
-        (
-            "ops_delete",
-            "ops_delete",
-            "generated",
-            "hand_written",
-            TARGET_RATIO,
-        ),
-        ("w3", "w3", "ergonomic", "hand_written", TARGET_RATIO),
-    ];
-    for (key, workload, a, b, limit) in pairs {
-        values.push((key.to_owned(), res.paired_text(workload, a, b)));
-        values.push((format!("{key}_status"), res.judge(workload, a, b, limit)));
-    }
-    values.push((
-        "target_ergonomic_list".to_owned(),
-        TARGET_ERGONOMIC_LIST.to_string(),
-    ));
-    for (key, subject) in [
-        ("build_sdk", Subject::Sdk),
-        ("build_cli", Subject::Cli),
-        ("build_cli_lean", Subject::CliWithoutEmulator),
-    ] {
-        let (text, met) = build_target(r.builds, subject);
-        values.push((key.to_owned(), text));
-        values.push((format!("{key}_status"), status(met).to_owned()));
-    }
-    fill("targets", &values)
-}
-
-/// `84.6 s vs 75.9 s (1.11x)` and whether `subject` built no slower than the legacy crate.
-fn build_target(builds: &Builds, subject: Subject) -> (String, Option<bool>) {
-    let (Some(ours), Some(legacy)) = (
-        BuildTime::of(builds, subject),
-        BuildTime::of(builds, Subject::Legacy),
-    ) else {
-        return ("not measured".to_owned(), None);
-    };
-    (
-        format!(
-            "{:.1} s vs {:.1} s for the legacy crate ({:.2}x)",
-            ours.seconds,
-            legacy.seconds,
-            ours.seconds / legacy.seconds
-        ),
-        Some(ours.seconds <= legacy.seconds),
     )
 }
 
@@ -305,6 +188,9 @@ fn builds(builds: &Builds) -> String {
         .iter()
         .map(|&subject| match BuildTime::of(builds, subject) {
             Some(b) => {
+                let runs: Vec<String> = BuildTime::all_of(builds, subject)
+                    .map(|run| format!("{:.1} s", run.seconds))
+                    .collect();
                 let slowest: Vec<String> = b
                     .slowest
                     .iter()
@@ -312,9 +198,10 @@ fn builds(builds: &Builds) -> String {
                     .collect();
                 let sum: f64 = b.unit_seconds;
                 format!(
-                    "| {} | {:.1} s | {} | {} ({sum:.0} s) | {} |",
+                    "| {} | {:.1} s ({}) | {} | {} ({sum:.0} s) | {} |",
                     subject.label(),
                     b.seconds,
+                    runs.join(", "),
                     ratio(div(Some(b.seconds), legacy)),
                     b.units,
                     slowest.join(", ")
@@ -330,37 +217,6 @@ fn builds(builds: &Builds) -> String {
         "builds",
         &[("rows", rows.join("\n")), ("notes", notes.join("\n"))],
     )
-}
-
-/// The targets of workload `w` (`w1`, `w2`) against the floor and the legacy crate:
-/// values `{w}_floor`, `{w}_floor_medians`, `{w}_legacy`, `{w}_legacy_keepalive` and
-/// their `_status`.
-fn client_targets(res: &Results, w: &str, group: &str) -> Vec<(String, String)> {
-    let medians = div(
-        res.median(&format!("{group}/generated")),
-        res.median(&format!("{group}/hand_written")),
-    );
-    [
-        ("floor", res.paired_text(w, "generated", "hand_written")),
-        ("floor_medians", ratio(medians)),
-        (
-            "floor_status",
-            res.judge(w, "generated", "hand_written", TARGET_RATIO),
-        ),
-        ("legacy", res.paired_text(w, "generated", "legacy")),
-        ("legacy_status", res.judge(w, "generated", "legacy", 1.0)),
-        (
-            "legacy_keepalive",
-            res.paired_text(w, "generated", "legacy_keepalive"),
-        ),
-        (
-            "legacy_keepalive_status",
-            res.judge(w, "generated", "legacy_keepalive", 1.0),
-        ),
-    ]
-    .into_iter()
-    .map(|(key, value)| (format!("{w}_{key}"), value))
-    .collect()
 }
 
 fn w1(res: &Results) -> String {

@@ -2,8 +2,8 @@
 
 use crate::common::*;
 use azure_importexport_rest::models::{
-    CreatedByType, DriveState, GetBitLockerKeysResponse, IdentityType, JobState, ListJobsResponse,
-    ReturnShipping, UpdateJobParameters, UpdateJobParametersProperties,
+    CreatedByType, DriveState, GetBitLockerKeysResponse, IdentityType, JobResponse, JobState,
+    ListJobsResponse, ReturnShipping, UpdateJobParameters, UpdateJobParametersProperties,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -190,4 +190,32 @@ async fn secrets_are_redacted_in_debug() {
     // Serialization (what goes on the wire) is not redacted.
     let wire = serde_json::to_string(&update).unwrap();
     assert!(wire.contains("ACCT-SECRET-42") && wire.contains("BITLOCKER-SECRET-123456"));
+}
+
+/// Issue 14: a job decoded into 2,224 bytes, a third of it empty maps for the undeclared
+/// properties of its twenty-odd nested objects, and every move of a job through a page's
+/// item stream copied them (the pager was 1.10x of the floor). Undeclared properties now
+/// cost one pointer per object until there are some.
+#[test]
+fn issue14_undeclared_properties_cost_one_pointer_until_there_are_some() {
+    use azure_importexport_rest::runtime::AdditionalProperties;
+    assert_eq!(
+        std::mem::size_of::<AdditionalProperties>(),
+        std::mem::size_of::<usize>()
+    );
+    assert!(
+        std::mem::size_of::<JobResponse>() <= 1_536,
+        "JobResponse is {} bytes",
+        std::mem::size_of::<JobResponse>()
+    );
+    let job: JobResponse =
+        serde_json::from_str(r#"{"name":"j","newTop":1,"properties":{"newNested":{"a":[1]}}}"#)
+            .unwrap();
+    assert_eq!(job.additional_properties["newTop"], 1);
+    let properties = job.properties.as_ref().unwrap();
+    assert_eq!(properties.additional_properties["newNested"]["a"][0], 1);
+    assert!(job.system_data.is_none());
+    let written = serde_json::to_value(&job).unwrap();
+    assert_eq!(written["properties"]["newNested"]["a"][0], 1);
+    assert_eq!(written["newTop"], 1);
 }
