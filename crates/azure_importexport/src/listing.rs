@@ -361,4 +361,109 @@ mod tests {
         let malformed = Bytes::from_static(br#"{"value":[{"name":"a"},]}"#);
         assert!(parse_page_in_two_passes(&malformed).is_err());
     }
+
+    /// A small deterministic generator (xorshift) of JSON text, for the fuzz test below.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self, below: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % below
+        }
+
+        fn ws(&mut self) -> &'static str {
+            [" ", "", "\n  ", "\t", ""][self.next(5) as usize]
+        }
+
+        fn string(&mut self) -> String {
+            let pieces = [
+                "a", "\\\"", "}", "]", ",", "\\\\", "\\u00e9", "value", ":", "{\\n",
+            ];
+            let n = self.next(4);
+            let body: String = (0..n).map(|_| pieces[self.next(10) as usize]).collect();
+            format!("\"{body}\"")
+        }
+
+        /// Any JSON value, nested at most `depth` deep.
+        fn value(&mut self, depth: u32) -> String {
+            match self.next(if depth == 0 { 4 } else { 6 }) {
+                0 => self.string(),
+                1 => ["0", "-1.5e3", "true", "null"][self.next(4) as usize].to_owned(),
+                2 => self.string(),
+                3 => format!("{}", self.next(1000)),
+                4 => {
+                    let items: Vec<String> =
+                        (0..self.next(3)).map(|_| self.value(depth - 1)).collect();
+                    format!("[{}{}]", self.ws(), items.join(&format!(",{}", self.ws())))
+                }
+                _ => {
+                    let members: Vec<String> = (0..self.next(3))
+                        .map(|_| {
+                            format!("{}{}:{}", self.string(), self.ws(), self.value(depth - 1))
+                        })
+                        .collect();
+                    format!("{{{}}}", members.join(","))
+                }
+            }
+        }
+
+        fn job(&mut self, i: u64) -> String {
+            let extra = self.value(2);
+            let state = ["Shipping", "Completed", "Unheard", "creating"][self.next(4) as usize];
+            format!(
+                r#"{{"name":"j{i}",{}"properties":{{"state":"{state}","x":{extra}}},"newTop":{}}}"#,
+                self.ws(),
+                self.value(1)
+            )
+        }
+
+        fn page(&mut self) -> String {
+            let jobs: Vec<String> = (0..self.next(4)).map(|i| self.job(i)).collect();
+            let mut members = vec![format!(
+                r#""value"{}:{}[{}]"#,
+                self.ws(),
+                self.ws(),
+                jobs.join(",")
+            )];
+            for _ in 0..self.next(3) {
+                let key = ["\"nextLink\"", "\"count\"", "\"v\\u0061lue\"", "\"other\""]
+                    [self.next(4) as usize];
+                let value = self.value(2);
+                members.insert(
+                    self.next(members.len() as u64 + 1) as usize,
+                    format!("{key}:{value}"),
+                );
+            }
+            format!(
+                "{}{{{}}}{}",
+                self.ws(),
+                members.join(&format!("{},", self.ws())),
+                self.ws()
+            )
+        }
+    }
+
+    /// Random pages (escapes, nesting, member order, whitespace, look-alike keys): where
+    /// the one-pass reader answers, it answers what the two-pass reader does, and it
+    /// answers for most pages.
+    #[test]
+    fn one_pass_reader_agrees_on_generated_pages() {
+        let mut pages = Gen(0x9E37_79B9_7F4A_7C15);
+        let mut answered = 0;
+        for _ in 0..3_000 {
+            let page = pages.page();
+            let body = Bytes::from(page.clone());
+            let two = parse_page_in_two_passes(&body);
+            if let Some(one) = parse_page_in_one_pass(&body) {
+                answered += 1;
+                assert_eq!(seen(&one), seen(&two.expect("two-pass reader")), "{page}");
+            }
+        }
+        assert!(
+            answered > 1_500,
+            "the one-pass reader answered only {answered} pages"
+        );
+    }
 }
