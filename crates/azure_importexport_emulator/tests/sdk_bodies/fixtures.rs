@@ -15,12 +15,12 @@ impl Sdk {
     /// azure-mgmt-storageimportexport 1.0.0b2: its models send `cancelRequested: false`
     /// and `backupDriveManifest: false` with every update.
     pub fn python() -> Self {
-        Self::load("python-azure-mgmt-storageimportexport-1.0.0b2.json")
+        Self::load("python-azure-mgmt-storageimportexport-1.0.0b2-bodies.json")
     }
 
     /// @azure/arm-storageimportexport: sends only what the caller set.
     pub fn js() -> Self {
-        Self::load("js-azure-arm-storageimportexport.json")
+        Self::load("js-azure-arm-storageimportexport-bodies.json")
     }
 
     fn load(file: &str) -> Self {
