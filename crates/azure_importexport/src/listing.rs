@@ -261,23 +261,18 @@ fn parse_page_in_two_passes(body: &Bytes) -> Result<Vec<Job>, String> {
 /// duplicate `value`, an entry that does not fit the model, input the scanner leaves to a
 /// full parse).
 fn parse_page_in_one_pass(body: &Bytes) -> Option<Vec<Job>> {
-    let bytes = &body[..];
     let mut jobs = None;
-    let mut at = json_scan::first_member(bytes)?;
-    // Bounded: each member moves past its value.
-    while let Some(key_at) = at {
-        let (key, start) = json_scan::member(bytes, key_at)?;
-        let end = if key == b"value" && jobs.is_none() {
-            let (entries, end) = entries_of(body, start)?;
-            jobs = Some(entries);
-            end
-        } else if key == b"value" {
+    json_scan::for_each_member(body, |key, start| {
+        if key != b"value" {
+            return json_scan::value_end(body, start);
+        }
+        if jobs.is_some() {
             return None; // a duplicate: the full parse refuses it
-        } else {
-            json_scan::value_end(bytes, start)?
-        };
-        at = json_scan::next_member(bytes, end)?;
-    }
+        }
+        let (entries, end) = entries_of(body, start)?;
+        jobs = Some(entries);
+        Some(end)
+    })?;
     Some(jobs.unwrap_or_default())
 }
 

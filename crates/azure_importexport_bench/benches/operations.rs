@@ -21,16 +21,16 @@
 //! of that operation N times and exits, for `perf record` or `valgrind --tool=callgrind`.
 
 use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
-use azure_importexport_bench::{RG, TOKEN};
 use azure_importexport_bench::{
-    criterion_test_mode, generated_client, generated_client_for, generated_delete,
-    generated_get_job, generated_list_all, generated_patch_cancel, hand_client,
-    hand_client_core_settings, hand_delete, hand_get_job, hand_list_all, hand_patch_cancel,
-    paired_ratio_stats, quick, report, start_server, subscription_for,
+    PairedLog, count_listed, criterion_test_mode, flat_group, generated_client,
+    generated_client_for, generated_delete, generated_get_job, generated_list_all,
+    generated_patch_cancel, hand_client, hand_client_core_settings, hand_delete, hand_get_job,
+    hand_list_all, hand_patch_cancel, in_turn, paired_ratio_stats, quick, start_server,
+    subscription_for,
 };
+use azure_importexport_bench::{RG, TOKEN};
 use azure_importexport_rest::ImportExportClient;
-use criterion::{Criterion, SamplingMode, Throughput};
-use futures::TryStreamExt as _;
+use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -97,18 +97,6 @@ impl Setup {
             );
         });
     }
-}
-
-fn flat_group<'a>(
-    c: &'a mut Criterion,
-    name: &str,
-    elements: usize,
-) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
-    let mut group = c.benchmark_group(name);
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(elements as u64));
-    group
 }
 
 fn criterion_benches(c: &mut Criterion, s: &Setup) {
@@ -180,25 +168,9 @@ fn criterion_benches(c: &mut Criterion, s: &Setup) {
 fn paired(s: &Setup) {
     let rt = &s.runtime;
     let (rounds, calls, list_rounds) = if quick() { (9, 50, 9) } else { (31, 100, 21) };
-    let mut lines = Vec::new();
-    let mut emit_pair = |workload: &str,
-                         a: &str,
-                         b: &str,
-                         rounds: usize,
-                         calls: usize,
-                         r: azure_importexport_bench::RatioStats| {
-        report(serde_json::json!({
-            "kind": "paired", "workload": workload, "a": a, "b": b,
-            "rounds": rounds, "calls_per_round": calls,
-            "ratio": r.median, "p25": r.p25, "p75": r.p75,
-        }));
-        lines.push(format!(
-            "  {workload:<10} {a} / {b} {:.3}  (quartiles {:.3}-{:.3}, {rounds} rounds of {calls})",
-            r.median, r.p25, r.p75
-        ));
-    };
+    let mut log = PairedLog::default();
     let mut emit = |workload: &str, rounds: usize, calls: usize, r| {
-        emit_pair(workload, "generated", "hand_written", rounds, calls, r)
+        log.record(workload, "generated", "hand_written", rounds, calls, r)
     };
     let r = paired_ratio_stats(
         rt,
@@ -208,34 +180,22 @@ fn paired(s: &Setup) {
         || hand_get_job(&s.http, &s.base),
     );
     emit("ops_get", rounds, calls, r);
-    let (mut i, mut j) = (0usize, 0usize);
+    let (mut ours, mut floor) = (in_turn(&s.names), in_turn(&s.names));
     let r = paired_ratio_stats(
         rt,
         rounds,
         calls,
-        || {
-            i = (i + 1) % s.names.len();
-            generated_patch_cancel(&s.generated, &s.names[i])
-        },
-        || {
-            j = (j + 1) % s.names.len();
-            hand_patch_cancel(&s.http, &s.base, &s.names[j])
-        },
+        || generated_patch_cancel(&s.generated, ours()),
+        || hand_patch_cancel(&s.http, &s.base, floor()),
     );
     emit("ops_patch", rounds, calls, r);
-    let (mut i, mut j) = (0usize, 0usize);
+    let (mut ours, mut floor) = (in_turn(&s.names), in_turn(&s.names));
     let r = paired_ratio_stats(
         rt,
         rounds,
         calls,
-        || {
-            i = (i + 1) % s.names.len();
-            generated_delete(&s.generated, &s.names[i])
-        },
-        || {
-            j = (j + 1) % s.names.len();
-            hand_delete(&s.http, &s.base, &s.names[j])
-        },
+        || generated_delete(&s.generated, ours()),
+        || hand_delete(&s.http, &s.base, floor()),
     );
     emit("ops_delete", rounds, calls, r);
     let r = paired_ratio_stats(
@@ -255,7 +215,7 @@ fn paired(s: &Setup) {
         || hand_get_job(&s.http_core_settings, &s.base),
         || hand_get_job(&s.http, &s.base),
     );
-    emit_pair(
+    log.record(
         "ops_get",
         "hand_written_core_settings",
         "hand_written",
@@ -263,10 +223,7 @@ fn paired(s: &Setup) {
         calls,
         r,
     );
-    println!("interleaved ratios (median of per-round time ratios, sides alternating first):");
-    for line in lines {
-        println!("{line}");
-    }
+    log.print();
 }
 
 /// `AZIE_OPS_PROFILE`: one side of one operation in a loop, nothing else.
@@ -307,10 +264,7 @@ fn profile(s: &Setup, operation: &str) {
                     s.sdk.job(RG, "job1").get(None).await.expect("JobRef::get"),
                 )),
                 ("sdk_list", _) => {
-                    let mut jobs = s.sdk.jobs(None);
-                    while let Some(job) = jobs.try_next().await.expect("jobs()") {
-                        black_box(job);
-                    }
+                    black_box(count_listed(s.sdk.jobs(None), LIST_JOBS).await);
                 }
                 _ => panic!("AZIE_OPS_PROFILE: get, patch, delete, list, sdk_get or sdk_list"),
             }

@@ -25,17 +25,15 @@
 mod legacy;
 
 use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
-use azure_importexport_bench::RatioStats;
 use azure_importexport_bench::{
-    DEFAULT_JOBS, HandPage, PAGE_SIZE, RG, SUB, TOKEN, criterion_test_mode, generated_client,
-    generated_client_for, generated_get_job, generated_list_all, hand_cancel, hand_client,
-    hand_client_core_settings, hand_get, hand_get_job, hand_list_all,
-    hand_list_all_generated_models, job_url, page_json, paired_ratio_stats, quick, report,
-    start_server, subscription_for,
+    DEFAULT_JOBS, HandPage, PAGE_SIZE, PairedLog, RG, SUB, TOKEN, count_listed,
+    criterion_test_mode, flat_group, generated_client, generated_client_for, generated_get_job,
+    generated_list_all, hand_cancel, hand_client, hand_client_core_settings, hand_get,
+    hand_get_job, hand_list_all, hand_list_all_generated_models, in_turn, job_url, page_json,
+    paired_ratio_stats, quick, report, start_server, subscription_for,
 };
 use azure_importexport_rest::ImportExportClient;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use futures::TryStreamExt as _;
 use legacy::{LegacyPage, legacy_client, legacy_client_keepalive, legacy_get_job, legacy_list_all};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -168,15 +166,7 @@ impl Setup {
     /// W2 through the SDK: every job of [`SUB`] from the `ImportExport::jobs` stream
     /// (each `Job` keeps its exact bytes); panics past `total` jobs (the loop's bound).
     async fn w2_ergonomic(&self, total: usize) -> usize {
-        let mut jobs = self.ergonomic.jobs(None);
-        let limit = azure_importexport_bench::pages_for(total) * PAGE_SIZE;
-        let mut count = 0;
-        while let Some(job) = jobs.try_next().await.expect("jobs() page") {
-            count += 1;
-            assert!(count <= limit, "more than {limit} jobs");
-            black_box(job);
-        }
-        count
+        count_listed(self.ergonomic.jobs(None), total).await
     }
 
     async fn w3_ergonomic(&self) {
@@ -190,19 +180,6 @@ impl Setup {
             black_box(hand_cancel(&self.http, &self.base, name).await);
         }
     }
-}
-
-fn flat_group<'a>(
-    c: &'a mut Criterion,
-    name: &str,
-    elements: usize,
-) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
-    let mut group = c.benchmark_group(name);
-    // One iteration is a whole workload (0.1-2 s): 10 samples of equal iteration counts.
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(elements as u64));
-    group
 }
 
 fn w1(c: &mut Criterion, s: &Setup) {
@@ -325,19 +302,7 @@ fn paired(s: &Setup) {
     } else {
         (21, 100, 15, 9, 50)
     };
-    let mut lines = Vec::new();
-    let mut emit =
-        |workload: &str, a: &str, b: &str, rounds: usize, calls: usize, r: RatioStats| {
-            report(serde_json::json!({
-                "kind": "paired", "workload": workload, "a": a, "b": b,
-                "rounds": rounds, "calls_per_round": calls,
-                "ratio": r.median, "p25": r.p25, "p75": r.p75,
-            }));
-            lines.push(format!(
-                "  {workload:<4} {a:>32} / {b:<32} {:.3}  (quartiles {:.3}-{:.3})",
-                r.median, r.p25, r.p75
-            ));
-        };
+    let mut log = PairedLog::default();
 
     let get_url = job_url(&s.base, "job1");
     let get_generated_models =
@@ -345,17 +310,17 @@ fn paired(s: &Setup) {
     let ours = || generated_get_job(&s.generated);
     let hand = || hand_get_job(&s.http, &s.base);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, hand);
-    emit("w1", "generated", "hand_written", get_rounds, get_calls, r);
+    log.record("w1", "generated", "hand_written", get_rounds, get_calls, r);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, || s.ergonomic_get(), hand);
-    emit("w1", "ergonomic", "hand_written", get_rounds, get_calls, r);
+    log.record("w1", "ergonomic", "hand_written", get_rounds, get_calls, r);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, || {
         legacy_get_job(&s.legacy)
     });
-    emit("w1", "generated", "legacy", get_rounds, get_calls, r);
+    log.record("w1", "generated", "legacy", get_rounds, get_calls, r);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, || {
         legacy_get_job(&s.legacy_keepalive)
     });
-    emit(
+    log.record(
         "w1",
         "generated",
         "legacy_keepalive",
@@ -364,7 +329,7 @@ fn paired(s: &Setup) {
         r,
     );
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, get_generated_models);
-    emit(
+    log.record(
         "w1",
         "generated",
         "hand_written_generated_models",
@@ -375,7 +340,7 @@ fn paired(s: &Setup) {
     let timed = hand_client_core_settings();
     let hand_timed = || hand_get_job(&timed, &s.base);
     let r = paired_ratio_stats(rt, get_rounds, get_calls, ours, hand_timed);
-    emit(
+    log.record(
         "w1",
         "generated",
         "hand_written_core_settings",
@@ -384,7 +349,7 @@ fn paired(s: &Setup) {
         r,
     );
     let r = paired_ratio_stats(rt, get_rounds, get_calls, hand_timed, hand);
-    emit(
+    log.record(
         "w1",
         "hand_written_core_settings",
         "hand_written",
@@ -393,7 +358,7 @@ fn paired(s: &Setup) {
         r,
     );
     let r = paired_ratio_stats(rt, get_rounds, get_calls, get_generated_models, hand);
-    emit(
+    log.record(
         "w1",
         "hand_written_generated_models",
         "hand_written",
@@ -407,15 +372,15 @@ fn paired(s: &Setup) {
     let hand = || hand_list_all(&s.http, &s.base, n);
     let hand_models = || hand_list_all_generated_models(&s.http, &s.base, n);
     let r = paired_ratio_stats(rt, list_rounds, 1, ours, hand);
-    emit("w2", "generated", "hand_written", list_rounds, 1, r);
+    log.record("w2", "generated", "hand_written", list_rounds, 1, r);
     let r = paired_ratio_stats(rt, list_rounds, 1, ours, || legacy_list_all(&s.legacy, n));
-    emit("w2", "generated", "legacy", list_rounds, 1, r);
+    log.record("w2", "generated", "legacy", list_rounds, 1, r);
     let r = paired_ratio_stats(rt, list_rounds, 1, ours, || {
         legacy_list_all(&s.legacy_keepalive, n)
     });
-    emit("w2", "generated", "legacy_keepalive", list_rounds, 1, r);
+    log.record("w2", "generated", "legacy_keepalive", list_rounds, 1, r);
     let r = paired_ratio_stats(rt, list_rounds, 1, ours, hand_models);
-    emit(
+    log.record(
         "w2",
         "generated",
         "hand_written_generated_models",
@@ -424,9 +389,9 @@ fn paired(s: &Setup) {
         r,
     );
     let r = paired_ratio_stats(rt, list_rounds, 1, || s.w2_ergonomic(n), ours);
-    emit("w2", "ergonomic", "generated", list_rounds, 1, r);
+    log.record("w2", "ergonomic", "generated", list_rounds, 1, r);
     let r = paired_ratio_stats(rt, list_rounds, 1, hand_models, hand);
-    emit(
+    log.record(
         "w2",
         "hand_written_generated_models",
         "hand_written",
@@ -436,21 +401,15 @@ fn paired(s: &Setup) {
     );
 
     let names: Vec<String> = (0..cancel_calls).map(|i| format!("job{i}")).collect();
-    let (mut k, mut j) = (0usize, 0usize);
+    let (mut ours, mut floor) = (in_turn(&names), in_turn(&names));
     let r = paired_ratio_stats(
         rt,
         cancel_rounds,
         cancel_calls,
-        || {
-            k = (k + 1) % names.len();
-            s.ergonomic_cancel(&names[k])
-        },
-        || {
-            j = (j + 1) % names.len();
-            hand_cancel(&s.http, &s.base, &names[j])
-        },
+        || s.ergonomic_cancel(ours()),
+        || hand_cancel(&s.http, &s.base, floor()),
     );
-    emit(
+    log.record(
         "w3",
         "ergonomic",
         "hand_written",
@@ -474,7 +433,7 @@ fn paired(s: &Setup) {
     let decode_hand = || async { serde_json::from_slice::<HandPage>(&page).expect("page") };
     let decode_legacy = || async { serde_json::from_slice::<LegacyPage>(&page).expect("page") };
     let r = paired_ratio_stats(rt, page_rounds, page_calls, decode_generated, decode_hand);
-    emit(
+    log.record(
         "w4",
         "generated",
         "hand_written",
@@ -483,12 +442,9 @@ fn paired(s: &Setup) {
         r,
     );
     let r = paired_ratio_stats(rt, page_rounds, page_calls, decode_generated, decode_legacy);
-    emit("w4", "generated", "legacy", page_rounds, page_calls, r);
+    log.record("w4", "generated", "legacy", page_rounds, page_calls, r);
 
-    println!("interleaved ratios (median of per-round time ratios, sides alternating first):");
-    for line in lines {
-        println!("{line}");
-    }
+    log.print();
 }
 
 /// Set (with `RUST_BACKTRACE=1`) on the child process that [`backtrace_cost`] starts.
@@ -541,15 +497,16 @@ fn backtrace_probe(s: &Setup) {
         || generated_get_job(&s.generated),
         || hand_get_job(&s.http, &s.base),
     );
-    report(serde_json::json!({
-        "kind": "paired", "workload": "w1_rust_backtrace_1", "a": "generated", "b": "hand_written",
-        "rounds": rounds, "calls_per_round": calls,
-        "ratio": ratio.median, "p25": ratio.p25, "p75": ratio.p75,
-    }));
-    println!(
-        "  w1 with RUST_BACKTRACE=1: generated / hand_written {:.3}",
-        ratio.median
+    let mut log = PairedLog::default();
+    log.record(
+        "w1_rust_backtrace_1",
+        "generated",
+        "hand_written",
+        rounds,
+        calls,
+        ratio,
     );
+    log.print();
 }
 
 fn main() {

@@ -256,30 +256,18 @@ pub async fn hand_cancel(http: &reqwest::Client, base: &str, name: &str) -> Hand
     let properties = job.properties.as_ref().expect("job properties");
     assert!(CANCELLABLE.contains(&properties.state.as_deref().unwrap_or("")));
     assert_ne!(properties.cancel_requested, Some(true));
-    let response = http
-        .patch(&url)
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("accept", "application/json")
-        .header("content-type", "application/json")
-        .body(r#"{"properties":{"cancelRequested":true}}"#)
-        .send()
-        .await
-        .expect("PATCH sent");
-    assert!(response.status().is_success(), "{}", response.status());
-    let bytes = response.bytes().await.expect("body read");
-    let job: HandJob = serde_json::from_slice(&bytes).expect("body deserializes");
-    assert_eq!(
-        job.properties.as_ref().and_then(|p| p.cancel_requested),
-        Some(true)
-    );
-    job
+    patch_cancel(http, &url).await
 }
 
 /// The PATCH floor on its own: `PATCH {"properties":{"cancelRequested":true}}` to the job
 /// `name`, check the status, deserialize the answer and check it.
 pub async fn hand_patch_cancel(http: &reqwest::Client, base: &str, name: &str) -> HandJob {
+    patch_cancel(http, &job_url(base, name)).await
+}
+
+async fn patch_cancel(http: &reqwest::Client, url: &str) -> HandJob {
     let response = http
-        .patch(job_url(base, name))
+        .patch(url)
         .header("authorization", format!("Bearer {TOKEN}"))
         .header("accept", "application/json")
         .header("content-type", "application/json")

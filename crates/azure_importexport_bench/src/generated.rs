@@ -1,10 +1,9 @@
 //! The generated client (`azure_importexport_rest`), set up for the loopback server.
 
-use crate::fixture::{PAGE_SIZE, SUB, TOKEN, pages_for};
+use crate::fixture::{SUB, TOKEN};
 use azure_core::http::{ClientOptions, RetryOptions};
 use azure_importexport_rest::runtime::StaticTokenCredential;
 use azure_importexport_rest::{ImportExportClient, ImportExportClientOptions};
-use futures::TryStreamExt as _;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -46,18 +45,11 @@ pub async fn generated_get_job(
 /// W2: every job of the client's subscription through the `Pager` item stream; panics
 /// past `total` jobs (the bound of the loop).
 pub async fn generated_list_all(client: &ImportExportClient, total: usize) -> usize {
-    let mut jobs = client
+    let jobs = client
         .jobs()
         .list_by_subscription(None)
         .expect("list_by_subscription");
-    let limit = pages_for(total) * PAGE_SIZE;
-    let mut count = 0;
-    while let Some(job) = jobs.try_next().await.expect("list page") {
-        count += 1;
-        assert!(count <= limit, "more than {limit} jobs");
-        black_box(job);
-    }
-    count
+    crate::count_listed(jobs, total).await
 }
 
 /// `{"properties":{"cancelRequested":true}}` as the generated model.

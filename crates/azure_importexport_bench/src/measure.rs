@@ -104,5 +104,84 @@ where
     }
 }
 
+/// Interleaved ratios as a bench measures them: each reported at once (`AZIE_BENCH`
+/// line, for `cargo xtask bench`), and all printed together by [`PairedLog::print`].
+#[derive(Debug, Default)]
+pub struct PairedLog {
+    lines: Vec<String>,
+}
+
+impl PairedLog {
+    /// Reports `a / b` of `workload`, measured in `rounds` rounds of `calls` calls.
+    pub fn record(
+        &mut self,
+        workload: &str,
+        a: &str,
+        b: &str,
+        rounds: usize,
+        calls: usize,
+        r: RatioStats,
+    ) {
+        report(serde_json::json!({
+            "kind": "paired", "workload": workload, "a": a, "b": b,
+            "rounds": rounds, "calls_per_round": calls,
+            "ratio": r.median, "p25": r.p25, "p75": r.p75,
+        }));
+        self.lines.push(format!(
+            "  {workload:<10} {a:>30} / {b:<30} {:.3}  (quartiles {:.3}-{:.3}, {rounds} rounds of {calls})",
+            r.median, r.p25, r.p75
+        ));
+    }
+
+    /// Prints every ratio recorded, one line each.
+    pub fn print(&self) {
+        println!("interleaved ratios (median of per-round time ratios, sides alternating first):");
+        for line in &self.lines {
+            println!("{line}");
+        }
+    }
+}
+
+/// Drains a listing of `total` jobs (every item kept from the optimizer) and counts it;
+/// panics past the pages the server serves for `total` (the bound of the loop).
+pub async fn count_listed<T, E: std::fmt::Debug>(
+    mut items: impl futures::TryStream<Ok = T, Error = E> + Unpin,
+    total: usize,
+) -> usize {
+    use futures::TryStreamExt as _;
+    let limit = crate::pages_for(total) * crate::PAGE_SIZE;
+    let mut count = 0;
+    while let Some(item) = items.try_next().await.expect("list page") {
+        count += 1;
+        assert!(count <= limit, "more than {limit} jobs");
+        black_box(item);
+    }
+    count
+}
+
+/// The names in turn, round and round: each call returns the next (workloads that act
+/// on another job at every call).
+pub fn in_turn<'a>(names: &'a [String]) -> impl FnMut() -> &'a str + 'a {
+    let mut i = 0;
+    move || {
+        i = (i + 1) % names.len();
+        &names[i]
+    }
+}
+
+/// A criterion group whose iteration is a whole workload (0.1-2 s): flat sampling, 10
+/// samples (criterion's minimum), throughput in `elements` per iteration.
+pub fn flat_group<'a>(
+    c: &'a mut criterion::Criterion,
+    name: &str,
+    elements: usize,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.sampling_mode(criterion::SamplingMode::Flat);
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Elements(elements as u64));
+    group
+}
+
 // Process memory readings come from the workspace's shared test support.
 pub use azure_importexport_test::{proc_status_kib, reset_peak_rss};

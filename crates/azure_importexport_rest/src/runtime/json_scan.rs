@@ -14,7 +14,7 @@ pub fn skip_ws(body: &[u8], mut i: usize) -> usize {
 }
 
 /// The index after the string that starts (with its `"`) at `start`.
-pub fn string_end(body: &[u8], start: usize) -> Option<usize> {
+fn string_end(body: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
     loop {
         i += memchr::memchr2(b'"', b'\\', body.get(i..)?)?;
@@ -64,8 +64,25 @@ pub fn value_end(body: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// Walks the root object's members: `visit(key, value_start)` returns where that value
+/// ends (or `None` to stop); `None` when a visit stops or the object is not one this
+/// scanner reads (see the module docs).
+pub fn for_each_member(
+    body: &[u8],
+    mut visit: impl FnMut(&[u8], usize) -> Option<usize>,
+) -> Option<()> {
+    let mut at = first_member(body)?;
+    // Bounded: each member moves past its value.
+    while let Some(key_at) = at {
+        let (key, value_start) = member(body, key_at)?;
+        let end = visit(key, value_start)?;
+        at = next_member(body, end)?;
+    }
+    Some(())
+}
+
 /// The root object's first member (the index of its key's `"`), `Some(None)` for `{}`.
-pub fn first_member(body: &[u8]) -> Option<Option<usize>> {
+fn first_member(body: &[u8]) -> Option<Option<usize>> {
     let i = skip_ws(body, 0);
     if body.get(i) != Some(&b'{') {
         return None;
@@ -79,7 +96,7 @@ pub fn first_member(body: &[u8]) -> Option<Option<usize>> {
 
 /// The member whose key starts at `at`: its key (unescaped keys only) and where its value
 /// starts.
-pub fn member(body: &[u8], at: usize) -> Option<(&[u8], usize)> {
+fn member(body: &[u8], at: usize) -> Option<(&[u8], usize)> {
     let key_end = string_end(body, at)?;
     let key = &body[at + 1..key_end - 1];
     if key.contains(&b'\\') {
@@ -91,7 +108,7 @@ pub fn member(body: &[u8], at: usize) -> Option<(&[u8], usize)> {
 
 /// After a root member's value ending at `end`: the next member (its key's `"`), or
 /// `Some(None)` when the root object closes there and nothing but whitespace follows.
-pub fn next_member(body: &[u8], end: usize) -> Option<Option<usize>> {
+fn next_member(body: &[u8], end: usize) -> Option<Option<usize>> {
     let i = skip_ws(body, end);
     match body.get(i) {
         Some(b',') => {
@@ -110,17 +127,14 @@ mod tests {
     /// The root members' keys and values, as the scanner sees them.
     fn members(body: &[u8]) -> Option<Vec<(String, String)>> {
         let mut out = Vec::new();
-        let mut at = first_member(body)?;
-        // Bounded: each member moves past its value.
-        while let Some(key_at) = at {
-            let (key, start) = member(body, key_at)?;
+        for_each_member(body, |key, start| {
             let end = value_end(body, start)?;
             out.push((
                 String::from_utf8_lossy(key).into_owned(),
                 String::from_utf8_lossy(&body[start..end]).into_owned(),
             ));
-            at = next_member(body, end)?;
-        }
+            Some(end)
+        })?;
         Some(out)
     }
 

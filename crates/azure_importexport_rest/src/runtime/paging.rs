@@ -126,18 +126,15 @@ fn next_link(body: &[u8], name: &'static str) -> azure_core::Result<Option<Strin
 /// is fully parsed when its items are read, so malformed JSON still fails there.
 fn scanned_member(body: &[u8], name: &str) -> Option<Option<String>> {
     let mut found = None;
-    let mut at = json_scan::first_member(body)?;
-    // Bounded: each member moves past its value.
-    while let Some(key_at) = at {
-        let (key, value_start) = json_scan::member(body, key_at)?;
+    json_scan::for_each_member(body, |key, value_start| {
         let end = json_scan::value_end(body, value_start)?;
         if key == name.as_bytes() {
             let mut value = serde_json::Deserializer::from_slice(&body[value_start..end]);
             found = Option::<String>::deserialize(&mut value).ok()?;
             value.end().ok()?;
         }
-        at = json_scan::next_member(body, end)?;
-    }
+        Some(end)
+    })?;
     Some(found)
 }
 
