@@ -121,10 +121,7 @@ fn probe(spec: &str) {
     let (client, total) = spec.split_once(':').expect("client:jobs");
     let total: usize = total.parse().expect("jobs");
     let base = start_server();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = azure_importexport_bench::client_runtime();
     let sub = subscription_for(total);
     let page = page_json(
         PAGE_SIZE,

@@ -20,19 +20,18 @@
 //! `AZIE_OPS_SIDE=floor` or `floor_core_settings`, `AZIE_OPS_ITERS=N`) runs only that side
 //! of that operation N times and exits, for `perf record` or `valgrind --tool=callgrind`.
 
-use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+use azure_importexport::ImportExport;
+use azure_importexport_bench::RG;
 use azure_importexport_bench::{
-    PairedLog, count_listed, criterion_test_mode, flat_group, generated_client,
+    PairedLog, client_runtime, count_listed, criterion_test_mode, flat_group, generated_client,
     generated_client_for, generated_delete, generated_get_job, generated_list_all,
     generated_patch_cancel, hand_client, hand_client_core_settings, hand_delete, hand_get_job,
-    hand_list_all, hand_patch_cancel, in_turn, paired_ratio_stats, quick, start_server,
-    subscription_for,
+    hand_list_all, hand_patch_cancel, in_turn, paired_ratio_stats, quick, sdk_client_for,
+    start_server, subscription_for,
 };
-use azure_importexport_bench::{RG, TOKEN};
 use azure_importexport_rest::ImportExportClient;
 use criterion::Criterion;
 use std::hint::black_box;
-use std::sync::Arc;
 
 const CALLS: usize = 500;
 const LIST_JOBS: usize = 1_000;
@@ -55,22 +54,14 @@ struct Setup {
 impl Setup {
     fn new() -> Self {
         let base = start_server();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let runtime = client_runtime();
         Setup {
             generated: generated_client(&base),
             generated_list: generated_client_for(&base, &subscription_for(LIST_JOBS)),
             http: hand_client(),
             http_core_settings: hand_client_core_settings(),
             names: (0..CALLS).map(|i| format!("job{i}")).collect(),
-            sdk: ImportExport::new(
-                subscription_for(LIST_JOBS),
-                Arc::new(StaticTokenCredential::new(TOKEN)),
-                Some(ImportExportOptions::default().with_endpoint(base.clone())),
-            )
-            .expect("SDK client"),
+            sdk: sdk_client_for(&base, &subscription_for(LIST_JOBS)),
             runtime,
             base,
         }

@@ -24,19 +24,18 @@
 
 mod legacy;
 
-use azure_importexport::{ImportExport, ImportExportOptions, StaticTokenCredential};
+use azure_importexport::ImportExport;
 use azure_importexport_bench::{
-    DEFAULT_JOBS, HandPage, PAGE_SIZE, PairedLog, RG, SUB, TOKEN, count_listed,
+    DEFAULT_JOBS, HandPage, PAGE_SIZE, PairedLog, RG, SUB, client_runtime, count_listed,
     criterion_test_mode, flat_group, generated_client, generated_client_for, generated_get_job,
     generated_list_all, hand_cancel, hand_client, hand_client_core_settings, hand_get,
     hand_get_job, hand_list_all, hand_list_all_generated_models, in_turn, job_url, page_json,
-    paired_ratio_stats, quick, report, start_server, subscription_for,
+    paired_ratio_stats, quick, report, sdk_client_for, start_server, subscription_for,
 };
 use azure_importexport_rest::ImportExportClient;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use legacy::{LegacyPage, legacy_client, legacy_client_keepalive, legacy_get_job, legacy_list_all};
 use std::hint::black_box;
-use std::sync::Arc;
 
 const W1_CALLS: usize = 2_000;
 const W3_CANCELS: usize = 500;
@@ -56,22 +55,13 @@ struct Setup {
 impl Setup {
     fn new() -> Self {
         let base = start_server();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let ergonomic = ImportExport::new(
-            SUB,
-            Arc::new(StaticTokenCredential::new(TOKEN)),
-            Some(ImportExportOptions::default().with_endpoint(base.clone())),
-        )
-        .expect("ergonomic client");
+        let runtime = client_runtime();
         Setup {
             generated: generated_client(&base),
             http: hand_client(),
             legacy: legacy_client(&base),
             legacy_keepalive: legacy_client_keepalive(&base),
-            ergonomic,
+            ergonomic: sdk_client_for(&base, SUB),
             cancel_names: (0..W3_CANCELS).map(|i| format!("job{i}")).collect(),
             runtime,
             base,

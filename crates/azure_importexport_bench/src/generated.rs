@@ -29,6 +29,17 @@ pub fn generated_client_for(base: &str, sub: &str) -> ImportExportClient {
     .expect("generated client")
 }
 
+/// The SDK (`azure_importexport`) for subscription `sub`, endpoint `base`, static token,
+/// its default retry policy (which only matters on failures).
+pub fn sdk_client_for(base: &str, sub: &str) -> azure_importexport::ImportExport {
+    azure_importexport::ImportExport::new(
+        sub,
+        Arc::new(azure_importexport::StaticTokenCredential::new(TOKEN)),
+        Some(azure_importexport::ImportExportOptions::default().with_endpoint(base)),
+    )
+    .expect("SDK client")
+}
+
 /// W1: `jobs().get()` with full deserialization into the generated `JobResponse`.
 pub async fn generated_get_job(
     client: &ImportExportClient,

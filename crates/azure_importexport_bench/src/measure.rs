@@ -142,6 +142,14 @@ impl PairedLog {
     }
 }
 
+/// The clients' runtime: single-threaded, on the calling thread, with I/O and timers.
+pub fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// Drains a listing of `total` jobs (every item kept from the optimizer) and counts it;
 /// panics past the pages the server serves for `total` (the bound of the loop).
 pub async fn count_listed<T, E: std::fmt::Debug>(
