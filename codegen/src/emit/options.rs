@@ -36,6 +36,7 @@ fn client_options(api: &Api, options: &EmitOptions, names: &Names) -> TokenStrea
         option,
         string,
         client_options,
+        safe_debug,
         ..
     } = names;
     let name = ident(&client_options_name(options));
@@ -51,7 +52,7 @@ fn client_options(api: &Api, options: &EmitOptions, names: &Names) -> TokenStrea
     });
     quote! {
         #doc
-        #[derive(Clone, Debug, Default)]
+        #[derive(Clone, Default, #safe_debug)]
         pub struct #name {
             /// azure_core options: retry, transport, per-call and per-try policies, instrumentation.
             pub client_options: #client_options,
@@ -72,6 +73,7 @@ fn operation_options(group: &Group, op: &Operation, names: &Names) -> TokenStrea
         request_content,
         client_method_options,
         pager_options,
+        safe_debug,
         ..
     } = names;
     let name = ident(&operation_options_name(group, op));
@@ -105,7 +107,7 @@ fn operation_options(group: &Group, op: &Operation, names: &Names) -> TokenStrea
     ));
     quote! {
         #doc
-        #[derive(Clone, Debug, Default)]
+        #[derive(Clone, Default, #safe_debug)]
         pub struct #name<'a> {
             #(#fields)*
             #body

@@ -2,11 +2,12 @@
 
 //! Options of the client and of each operation.
 
+use azure_core::fmt::SafeDebug;
 use azure_core::http::pager::PagerOptions;
 use azure_core::http::{ClientMethodOptions, ClientOptions};
 
 /// Options for [`ImportExportClient::new`](super::ImportExportClient::new).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct ImportExportClientOptions {
     /// azure_core options: retry, transport, per-call and per-try policies, instrumentation.
     pub client_options: ClientOptions,
@@ -21,14 +22,14 @@ pub struct ImportExportClientOptions {
 }
 
 /// Options for [`BitLockerKeysClient::list`](super::BitLockerKeysClient::list).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct BitLockerKeysClientListOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`JobsClient::create`](super::JobsClient::create).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct JobsClientCreateOptions<'a> {
     /// The tenant ID of the client making the request.
     pub client_tenant_id: Option<String>,
@@ -37,21 +38,21 @@ pub struct JobsClientCreateOptions<'a> {
 }
 
 /// Options for [`JobsClient::delete`](super::JobsClient::delete).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct JobsClientDeleteOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`JobsClient::get`](super::JobsClient::get).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct JobsClientGetOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`JobsClient::list_by_resource_group`](super::JobsClient::list_by_resource_group).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct JobsClientListByResourceGroupOptions<'a> {
     /// An integer value that specifies how many jobs at most should be returned. The value cannot exceed 100.
     pub top: Option<i32>,
@@ -62,7 +63,7 @@ pub struct JobsClientListByResourceGroupOptions<'a> {
 }
 
 /// Options for [`JobsClient::list_by_subscription`](super::JobsClient::list_by_subscription).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct JobsClientListBySubscriptionOptions<'a> {
     /// An integer value that specifies how many jobs at most should be returned. The value cannot exceed 100.
     pub top: Option<i32>,
@@ -73,28 +74,28 @@ pub struct JobsClientListBySubscriptionOptions<'a> {
 }
 
 /// Options for [`JobsClient::update`](super::JobsClient::update).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct JobsClientUpdateOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`LocationsClient::get`](super::LocationsClient::get).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct LocationsClientGetOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`LocationsClient::list`](super::LocationsClient::list).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct LocationsClientListOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`OperationsClient::list`](super::OperationsClient::list).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct OperationsClientListOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
