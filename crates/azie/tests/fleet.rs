@@ -70,7 +70,7 @@ async fn each_selector_picks_its_jobs_and_a_dry_run_sends_only_reads() {
         assert_eq!(run.code, 0, "{selectors:?}: {}", run.stderr);
         let plan = run.json();
         let keys: Vec<&String> = plan.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["toDo", "skipped"], "{plan}");
+        assert_eq!(keys, ["toDo", "skipped", "summary"], "{plan}");
         let mut selected = [names(&plan["toDo"]), names(&plan["skipped"])].concat();
         selected.sort();
         assert_eq!(selected, expected, "{selectors:?}");
@@ -421,19 +421,15 @@ async fn bulk_delete_archives_every_job_before_deleting_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_job_sets_the_exit_code_and_the_others_are_done() {
+/// Runs `jobs cancel --all` over three Shipping jobs, the first PATCH answered `fault`.
+async fn cancel_all_with_one_patch_answered(fault: Fault) -> (Run, Value) {
     let emulator = fleet(&[
         ("rg", "a", "Shipping", 0),
         ("rg", "b", "Shipping", 0),
         ("rg", "c", "Shipping", 0),
     ])
     .await;
-    emulator.inject(FaultRule::new(
-        RequestKind::UpdateJob,
-        1,
-        Fault::status(404),
-    ));
+    emulator.inject(FaultRule::new(RequestKind::UpdateJob, 1, fault));
     let run = azie(
         Some(&emulator),
         &["jobs", "cancel", "--all", "--yes", "-o", "json"],
@@ -442,13 +438,32 @@ async fn a_failed_job_sets_the_exit_code_and_the_others_are_done() {
     .await;
     let report = report(&run);
     assert_eq!(report["summary"]["done"], 2, "{report}");
-    assert_eq!(report["failed"][0]["category"], "NotFound", "{report}");
-    assert_eq!(run.code, 4, "the NotFound exit code: {}", run.stderr);
+    (run, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_sets_the_exit_code_and_the_others_are_done() {
+    let (run, report) = cancel_all_with_one_patch_answered(Fault::status(400)).await;
+    assert_eq!(report["failed"][0]["category"], "Refused", "{report}");
+    assert_eq!(
+        run.code, 1,
+        "the code of the failure's category: {}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("1 of 3 job(s) failed"),
         "{}",
         run.stderr
     );
+}
+
+/// Issue 10/11: a job another actor deleted since the plan is not a failure of the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue11_a_job_gone_since_the_plan_is_skipped_not_failed() {
+    let (run, report) = cancel_all_with_one_patch_answered(Fault::status(404)).await;
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    assert_eq!(report["skipped"][0]["reason"], "goneSincePlan", "{report}");
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

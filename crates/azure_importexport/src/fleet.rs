@@ -15,8 +15,10 @@
 use crate::archive::{ArchiveRecord, ArchiveSink};
 use crate::cancel::CancelOptions;
 use crate::client::ImportExport;
-use crate::delete::DeleteOptions;
-use crate::error::{CategorizedError, ErrorCategory, RequestError};
+use crate::delete::{DeleteOptions, SameNameJob};
+use crate::error::{
+    ArchiveError, CancelError, CategorizedError, DeleteError, ErrorCategory, RequestError,
+};
 use crate::job::Job;
 use crate::listing::JobSelector;
 use crate::retry::RetryPolicy;
@@ -102,6 +104,12 @@ pub enum SkipReason {
     Unchanged,
     /// The run was stopped before this job was started.
     NotStarted,
+    /// Its state changed since the plan and no longer allows the action: the SDK's
+    /// check or the service refused it, and nothing was changed.
+    NoLongerAllowed,
+    /// It was deleted, or its name reused by a new job, since the plan: someone else
+    /// acted on it. The new job, if any, was left alone.
+    GoneSincePlan,
 }
 
 impl fmt::Display for SkipReason {
@@ -112,6 +120,10 @@ impl fmt::Display for SkipReason {
             SkipReason::StateForbidsDelete => "only Creating or Completed jobs can be deleted",
             SkipReason::Unchanged => "archived already, unchanged since",
             SkipReason::NotStarted => "not started: the run was stopped",
+            SkipReason::NoLongerAllowed => {
+                "its state changed since the plan and no longer allows it"
+            }
+            SkipReason::GoneSincePlan => "deleted or replaced by someone else since the plan",
         })
     }
 }
@@ -136,20 +148,88 @@ pub struct Done {
     pub job: PlannedJob,
     /// Where its record went, for archive and delete runs.
     pub archived_to: Option<String>,
+    /// Delete runs: the job was found gone after it was checked (and archived), with
+    /// no ambiguous DELETE of this run behind it: someone else removed it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removed_by_another_actor: bool,
+    /// Delete runs: a new job now has the name; it was never checked and was left alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_name_job_left_alone: Option<SameNameJob>,
+}
+
+impl Done {
+    fn new(job: PlannedJob, archived_to: Option<String>) -> Self {
+        Done {
+            job,
+            archived_to,
+            removed_by_another_actor: false,
+            same_name_job_left_alone: None,
+        }
+    }
 }
 
 /// A job the run failed on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failed {
     /// The job.
     #[serde(flatten)]
     pub job: PlannedJob,
-    /// What kind of failure (a job replaced since the plan is `NotFound`).
+    /// What kind of failure.
     #[serde(serialize_with = "category_name")]
     pub category: ErrorCategory,
-    /// The error, as the single-job helper reported it.
+    /// The error's message.
     pub message: String,
+    /// The error itself, typed.
+    #[serde(skip)]
+    pub error: FleetError,
+}
+
+impl Failed {
+    /// A failure of `job`, its category and message taken from `error`.
+    pub fn new(job: PlannedJob, error: FleetError) -> Self {
+        Failed {
+            job,
+            category: error.category(),
+            message: error.to_string(),
+            error,
+        }
+    }
+}
+
+/// Why a fleet run failed on a job: the single-job helper's own typed error, or the
+/// listing's (shared by every job it did not reach).
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FleetError {
+    /// [`JobRef::cancel`](crate::JobRef::cancel) failed.
+    #[error(transparent)]
+    Cancel(Arc<CancelError>),
+    /// [`JobRef::safe_delete`](crate::JobRef::safe_delete) failed.
+    #[error(transparent)]
+    Delete(Arc<DeleteError>),
+    /// Writing the job's record to the archive sink failed.
+    #[error("archiving {job} failed: {reason}")]
+    Archive {
+        /// `resource group/name`.
+        job: String,
+        /// The sink's error.
+        reason: Arc<ArchiveError>,
+    },
+    /// The fresh listing of an archive run failed before it showed this job.
+    #[error(transparent)]
+    Listing(Arc<RequestError>),
+}
+
+impl CategorizedError for FleetError {
+    fn category(&self) -> ErrorCategory {
+        match self {
+            FleetError::Cancel(error) => error.category(),
+            FleetError::Delete(error) => error.category(),
+            FleetError::Archive { .. } => ErrorCategory::Other,
+            FleetError::Listing(error) => error.category(),
+        }
+    }
 }
 
 fn category_name<S: serde::Serializer>(category: &ErrorCategory, s: S) -> Result<S::Ok, S::Error> {
@@ -160,17 +240,13 @@ fn category_name<S: serde::Serializer>(category: &ErrorCategory, s: S) -> Result
 enum Work {
     /// A planned job (for an archive run, with its entry in the fresh listing).
     Planned(PlannedJob, Option<Box<Job>>),
-    /// A planned job the fresh listing did not show, and why (category, message).
-    Unlisted(PlannedJob, (ErrorCategory, String)),
+    /// A planned job the fresh listing did not show: gone since the plan (`None`), or
+    /// the listing failed first.
+    Unlisted(PlannedJob, Option<Arc<RequestError>>),
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn gone_since_the_plan() -> (ErrorCategory, String) {
-    let message = "the job is gone since the plan; nothing was archived";
-    (ErrorCategory::NotFound, message.to_owned())
 }
 
 /// What will be done, and what is left out and why: computed before anything is sent.
@@ -356,25 +432,31 @@ impl ImportExport {
         let action = &plan.action;
         // A stream, not a list: an archive run holds one listing page at a time.
         let work = match action {
-            FleetAction::Archive { .. } => self.listed(&plan.selector, plan.to_do).boxed(),
+            FleetAction::Archive { .. } => self
+                .listed(&plan.selector, plan.to_do, options.stop.clone())
+                .boxed(),
             _ => stream::iter(plan.to_do.into_iter().map(|job| Work::Planned(job, None))).boxed(),
         };
         let mut settled = work
             .map(|work| async {
                 match work {
-                    Work::Planned(job, _) if stopped() => FleetEvent::Skipped(Skipped {
-                        job,
-                        reason: SkipReason::NotStarted,
-                    }),
+                    Work::Planned(job, _) | Work::Unlisted(job, _) if stopped() => {
+                        FleetEvent::Skipped(Skipped {
+                            job,
+                            reason: SkipReason::NotStarted,
+                        })
+                    }
                     Work::Planned(job, listed) => {
                         self.act(action, job, listed.map(|job| *job), &options)
                             .await
                     }
-                    Work::Unlisted(job, (category, message)) => FleetEvent::Failed(Failed {
+                    Work::Unlisted(job, None) => FleetEvent::Skipped(Skipped {
                         job,
-                        category,
-                        message,
+                        reason: SkipReason::GoneSincePlan,
                     }),
+                    Work::Unlisted(job, Some(error)) => {
+                        FleetEvent::Failed(Failed::new(job, FleetError::Listing(error)))
+                    }
                 }
             })
             .buffer_unordered(workers);
@@ -394,25 +476,29 @@ impl ImportExport {
         &'s self,
         selector: &'s JobSelector,
         planned: Vec<PlannedJob>,
+        stop: Option<Arc<AtomicBool>>,
     ) -> impl Stream<Item = Work> + Send + 's {
         let pending: HashMap<(String, String), PlannedJob> = planned
             .into_iter()
             .map(|job| ((job.resource_group.clone(), job.name.clone()), job))
             .collect();
         let pending = Arc::new(Mutex::new(pending));
-        let failure: Arc<Mutex<Option<(ErrorCategory, String)>>> = Arc::default();
+        let failure: Arc<Mutex<Option<Arc<RequestError>>>> = Arc::default();
         let (take, rest, failed_with) = (pending.clone(), pending, failure.clone());
         let listed = self
             .jobs(Some(selector.listing()))
-            .take_while(move |item| {
-                let ok = item.is_ok();
-                if let Err(error) = item {
-                    *lock(&failure) = Some((error.category(), error.to_string()));
-                }
-                futures::future::ready(ok)
+            // Once stopped, no further page is fetched: the jobs not reached yet are
+            // reported "not started" below.
+            .map(move |item| {
+                item.map_err(|error| *lock(&failure) = Some(Arc::new(error)))
+                    .ok()
             })
-            .filter_map(move |item| {
-                let found = item.ok().and_then(|job| {
+            .take_while(move |job| {
+                let stopped = stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst));
+                futures::future::ready(job.is_some() && !stopped)
+            })
+            .filter_map(move |job| {
+                let found = job.and_then(|job| {
                     let key = (job.resource_group()?.to_owned(), job.name()?.to_owned());
                     let planned = lock(&take).remove(&key)?;
                     Some(Work::Planned(planned, Some(Box::new(job))))
@@ -420,9 +506,7 @@ impl ImportExport {
                 futures::future::ready(found)
             });
         let unlisted = stream::once(async move {
-            let error = lock(&failed_with)
-                .take()
-                .unwrap_or_else(gone_since_the_plan);
+            let error = lock(&failed_with).take();
             let left: Vec<PlannedJob> = lock(&rest).drain().map(|(_, job)| job).collect();
             stream::iter(
                 left.into_iter()
@@ -433,7 +517,9 @@ impl ImportExport {
         listed.chain(unlisted)
     }
 
-    /// One job, by the single-job helper, pinned to the planned incarnation.
+    /// One job, by the single-job helper, pinned to the planned incarnation. A job
+    /// whose state no longer allows the action, or that someone else deleted or
+    /// replaced since the plan, is skipped with that reason: nothing was changed.
     async fn act(
         &self,
         action: &FleetAction,
@@ -442,7 +528,6 @@ impl ImportExport {
         options: &FleetOptions,
     ) -> FleetEvent {
         let job_ref = self.job(job.resource_group.clone(), job.name.clone());
-        let failed = |error: &dyn CategorizedError| (error.category(), error.to_string());
         let result = match action {
             FleetAction::Cancel => {
                 let cancel = CancelOptions {
@@ -450,11 +535,10 @@ impl ImportExport {
                     expected_created_at: job.created_at.clone(),
                     ..CancelOptions::default()
                 };
-                job_ref
-                    .cancel(Some(cancel))
-                    .await
-                    .map(|_| None)
-                    .map_err(|e| failed(&e))
+                match job_ref.cancel(Some(cancel)).await {
+                    Ok(_) => Ok(Done::new(job.clone(), None)),
+                    Err(error) => Err(FleetError::Cancel(Arc::new(error))),
+                }
             }
             FleetAction::Delete { archive } => {
                 let delete = DeleteOptions {
@@ -463,58 +547,73 @@ impl ImportExport {
                     expected_created_at: job.created_at.clone(),
                     ..DeleteOptions::default()
                 };
-                job_ref
-                    .safe_delete(Some(delete))
-                    .await
-                    .map(|outcome| outcome.archived_to)
-                    .map_err(|e| failed(&e))
+                match job_ref.safe_delete(Some(delete)).await {
+                    Ok(outcome) => Ok(Done {
+                        removed_by_another_actor: outcome.removed_by_another_actor,
+                        same_name_job_left_alone: outcome.same_name_job_left_alone,
+                        ..Done::new(job.clone(), outcome.archived_to)
+                    }),
+                    Err(error) => Err(FleetError::Delete(Arc::new(error))),
+                }
             }
-            FleetAction::Archive { sink } => self.archive_one(&job, listed, sink.as_ref()).await,
+            FleetAction::Archive { sink } => {
+                match self.archive_one(&job, listed, sink.as_ref()).await {
+                    Ok(Some(archived_to)) => Ok(Done::new(job.clone(), Some(archived_to))),
+                    Ok(None) => {
+                        return FleetEvent::Skipped(Skipped {
+                            job,
+                            reason: SkipReason::GoneSincePlan,
+                        });
+                    }
+                    Err(error) => Err(error),
+                }
+            }
         };
         match result {
-            Ok(archived_to) => FleetEvent::Done(Done { job, archived_to }),
-            Err((category, message)) => FleetEvent::Failed(Failed {
-                job,
-                category,
-                message,
-            }),
+            Ok(done) => FleetEvent::Done(done),
+            Err(error) => match error.category() {
+                ErrorCategory::RefusedByState => FleetEvent::Skipped(Skipped {
+                    job,
+                    reason: SkipReason::NoLongerAllowed,
+                }),
+                ErrorCategory::NotFound => FleetEvent::Skipped(Skipped {
+                    job,
+                    reason: SkipReason::GoneSincePlan,
+                }),
+                _ => FleetEvent::Failed(Failed::new(job, error)),
+            },
         }
     }
 
-    /// Archives the version the listing shows, if it is the incarnation the plan saw.
+    /// Archives the version the listing shows, if it is the incarnation the plan saw;
+    /// `None` when the job is gone or its name was reused since the plan.
     async fn archive_one(
         &self,
         planned: &PlannedJob,
         listed: Option<Job>,
         sink: &dyn ArchiveSink,
-    ) -> Result<Option<String>, (ErrorCategory, String)> {
-        let label = format!("{}/{}", planned.resource_group, planned.name);
-        let replaced = |why: &str| {
-            (
-                ErrorCategory::NotFound,
-                format!("job {label} {why}; nothing was archived"),
-            )
+    ) -> Result<Option<String>, FleetError> {
+        let Some(job) = listed.filter(|job| {
+            planned
+                .created_at
+                .as_deref()
+                .is_none_or(|expected| job.is_incarnation(expected))
+        }) else {
+            return Ok(None);
         };
-        let job = listed.ok_or_else(|| replaced("is gone since the plan"))?;
-        if planned
-            .created_at
-            .as_deref()
-            .is_some_and(|expected| !job.is_incarnation(expected))
-        {
-            return Err(replaced("was deleted and its name reused since the plan"));
-        }
         let record = ArchiveRecord::of_job(
             self.subscription_id(),
             &planned.resource_group,
             &planned.name,
             &job,
         );
-        sink.archive(record).await.map(Some).map_err(|error| {
-            (
-                ErrorCategory::Other,
-                format!("archiving {label} failed: {error}"),
-            )
-        })
+        sink.archive(record)
+            .await
+            .map(Some)
+            .map_err(|reason| FleetError::Archive {
+                job: format!("{}/{}", planned.resource_group, planned.name),
+                reason: Arc::new(reason),
+            })
     }
 }
 

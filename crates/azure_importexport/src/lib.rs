@@ -107,8 +107,8 @@ pub use error::{
     GiveUpReason, RequestError, WaitError,
 };
 pub use fleet::{
-    DEFAULT_CONCURRENCY, Done, Failed, FleetAction, FleetEvent, FleetEventCallback, FleetOptions,
-    FleetReport, FleetSummary, Plan, PlannedJob, SkipReason, Skipped,
+    DEFAULT_CONCURRENCY, Done, Failed, FleetAction, FleetError, FleetEvent, FleetEventCallback,
+    FleetOptions, FleetReport, FleetSummary, Plan, PlannedJob, SkipReason, Skipped,
 };
 pub use jitter::{Jitter, NoJitter, SeededJitter};
 pub use job::{Incarnation, Job, SECRET_FIELDS};

@@ -18,8 +18,8 @@ use azure_importexport::{
     ImportExport, JobSelector, Plan, SkipReason,
 };
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// `jobs cancel --all|SELECTORS`.
 pub async fn cancel(
@@ -153,15 +153,18 @@ impl<'a> Fleet<'a> {
             // Before the listing: a run that cannot be confirmed sends nothing at all.
             confirm::check_can_confirm(&format!("{} jobs", self.kind.words().verb), self.yes)?;
         }
+        // From here on, Ctrl-C is handled: before the run starts it ends the command
+        // (nothing was changed yet), during the run it stops starting jobs.
+        let interrupts = Interrupts::listen()?;
         let plan = self.client.plan(&selector, action).await?;
-        render::plan(self.global.output, self.kind, &plan, self.run.dry_run)?;
+        render::plan(self.global.output, self.kind, &plan)?;
         if self.run.dry_run {
             return render::dry_run(self.global.output, &plan);
         }
         if asks && !plan.to_do.is_empty() {
             self.confirm(&plan)?;
         }
-        let (report, stopped) = self.run_plan(plan).await?;
+        let (report, stopped) = self.run_plan(plan, &interrupts).await;
         let status = exit_status(&report, stopped);
         render::report(self.global.output, self.kind, report)?;
         status
@@ -185,13 +188,13 @@ impl<'a> Fleet<'a> {
         confirm::confirm(self.kind.words().verb, &question, &declined, self.yes)
     }
 
-    /// Runs the plan with a progress bar and Ctrl-C handling; `true` when stopped.
-    async fn run_plan(&self, plan: Plan) -> Result<(FleetReport, bool), CliError> {
+    /// Runs the plan with a progress bar; `true` when stopped by Ctrl-C.
+    async fn run_plan(&self, plan: Plan, interrupts: &Interrupts) -> (FleetReport, bool) {
         let progress = Arc::new(FleetProgress::start(
             plan.to_do.len(),
             self.kind.words().doing,
         ));
-        let stop = stop_on_ctrl_c(Arc::clone(&progress))?;
+        let stop = interrupts.running(Arc::clone(&progress));
         let bar = Arc::clone(&progress);
         let on_event: FleetEventCallback = Arc::new(move |event: &FleetEvent| bar.event(event));
         let options = FleetOptions {
@@ -202,33 +205,54 @@ impl<'a> Fleet<'a> {
         };
         let report = self.client.run_plan(plan, Some(options)).await;
         progress.finish();
-        Ok((report, stop.load(Ordering::SeqCst)))
+        (report, stop.load(Ordering::SeqCst))
     }
 }
 
-/// A flag set by the first Ctrl-C: the run starts no further job and the requests in
-/// flight finish, so the report says exactly what was done. A second Ctrl-C quits at
-/// once (still safe: each job is archived before its DELETE, and a rerun plans afresh).
-fn stop_on_ctrl_c(progress: Arc<FleetProgress>) -> Result<Arc<AtomicBool>, CliError> {
-    // Registered here, not on the task's first poll, so that no Ctrl-C is missed.
-    let mut interrupts = interrupts()
-        .map_err(|error| CliError::other(format!("cannot listen for Ctrl-C: {error}")))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    tokio::spawn(async move {
-        if interrupts.recv().await.is_none() {
-            return;
-        }
-        flag.store(true, Ordering::SeqCst);
-        progress.say(
-            "Stopping: no further job is started; waiting for the requests in flight (Ctrl-C again to quit now).",
-        );
-        if interrupts.recv().await.is_some() {
-            progress.say("Quit: run the same command again to finish the work.");
-            std::process::exit(i32::from(crate::exit::INTERRUPTED));
-        }
-    });
-    Ok(stop)
+/// Ctrl-C for the whole command, registered once before the listing (once registered,
+/// the signal no longer ends the process by itself). Before the run starts, the first
+/// Ctrl-C ends the command: nothing that changes a job was sent yet. During the run it
+/// sets the stop flag: no further job is started, the requests in flight finish, and
+/// the report says exactly what was done. A second Ctrl-C quits at once (still safe:
+/// each job is archived before its DELETE, and a rerun plans afresh).
+struct Interrupts {
+    stop: Arc<AtomicBool>,
+    /// The run's progress bar, once the run has started.
+    run: Arc<OnceLock<Arc<FleetProgress>>>,
+}
+
+impl Interrupts {
+    fn listen() -> Result<Self, CliError> {
+        let mut signals = interrupts()
+            .map_err(|error| CliError::other(format!("cannot listen for Ctrl-C: {error}")))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let run: Arc<OnceLock<Arc<FleetProgress>>> = Arc::default();
+        let (flag, running) = (Arc::clone(&stop), Arc::clone(&run));
+        tokio::spawn(async move {
+            if signals.recv().await.is_none() {
+                return;
+            }
+            let Some(progress) = running.get() else {
+                eprintln!("Interrupted before the run started: nothing was changed.");
+                std::process::exit(i32::from(crate::exit::INTERRUPTED));
+            };
+            flag.store(true, Ordering::SeqCst);
+            progress.say(
+                "Stopping: no further job is started; waiting for the requests in flight (Ctrl-C again to quit now).",
+            );
+            if signals.recv().await.is_some() {
+                progress.say("Quit: run the same command again to finish the work.");
+                std::process::exit(i32::from(crate::exit::INTERRUPTED));
+            }
+        });
+        Ok(Interrupts { stop, run })
+    }
+
+    /// The run starts: Ctrl-C now stops it through the returned flag.
+    fn running(&self, progress: Arc<FleetProgress>) -> Arc<AtomicBool> {
+        let _ = self.run.set(progress);
+        Arc::clone(&self.stop)
+    }
 }
 
 #[cfg(unix)]
@@ -280,9 +304,18 @@ fn exit_status(report: &FleetReport, stopped: bool) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use azure_importexport::{ErrorCategory, Failed, FleetSummary, JobState, PlannedJob};
+    use azure_importexport::{
+        ErrorCategory, Failed, FleetError, FleetSummary, JobState, PlannedJob, RequestError,
+    };
+    use std::sync::Arc;
 
+    /// A failure reported in `category` (the exit code reads only the category).
     fn failed(category: ErrorCategory) -> Failed {
+        let error = RequestError::NotFound {
+            operation: "list jobs".into(),
+            code: None,
+            message: String::new(),
+        };
         Failed {
             job: PlannedJob {
                 resource_group: "rg".into(),
@@ -292,6 +325,7 @@ mod tests {
             },
             category,
             message: String::new(),
+            error: FleetError::Listing(Arc::new(error)),
         }
     }
 

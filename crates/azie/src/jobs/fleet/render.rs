@@ -10,15 +10,12 @@ use serde_json::json;
 use std::io::Write;
 
 /// Shows the plan: a table of every selected job, with what will be done or why it is
-/// skipped, then one line of counts on stderr. An archive run that goes on shows only
-/// the counts: its report lists the same jobs right after.
-pub fn plan(format: OutputFormat, kind: Kind, plan: &Plan, dry_run: bool) -> Result<(), CliError> {
-    if kind.is_destructive() || dry_run {
-        let table = plan_table(kind, plan).render();
-        match format {
-            OutputFormat::Table => write_out(&table)?,
-            OutputFormat::Json => eprint!("{table}"),
-        }
+/// skipped, then one line of counts on stderr.
+pub fn plan(format: OutputFormat, kind: Kind, plan: &Plan) -> Result<(), CliError> {
+    let table = plan_table(kind, plan).render();
+    match format {
+        OutputFormat::Table => write_out(&table)?,
+        OutputFormat::Json => eprint!("{table}"),
     }
     eprintln!(
         "Plan: {} job(s) to {}, {} skipped.",
@@ -40,12 +37,18 @@ fn plan_table(kind: Kind, plan: &Plan) -> Table {
     table
 }
 
-/// After the plan of a dry run: with `-o json`, the plan as the one document.
+/// After the plan of a dry run: with `-o json`, the plan as the one document, shaped
+/// like a run's report (`toDo` in place of `done`, no `failed`).
 pub fn dry_run(format: OutputFormat, plan: &Plan) -> Result<(), CliError> {
     match format {
         OutputFormat::Json => output::print_json(&json!({
             "toDo": output::to_json(&plan.to_do)?,
             "skipped": output::to_json(&plan.skipped)?,
+            "summary": {
+                "toDo": plan.to_do.len(),
+                "skipped": plan.skipped.len(),
+                "dryRun": true,
+            },
         })),
         OutputFormat::Table => {
             eprintln!("Dry run: nothing was changed.");
