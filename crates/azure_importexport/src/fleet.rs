@@ -351,19 +351,15 @@ impl ImportExport {
         selector: &JobSelector,
         action: FleetAction,
     ) -> Result<Plan, RequestError> {
-        let now = self.clock().wall_clock();
         let mut plan = Plan {
             selector: selector.clone(),
             action,
             to_do: Vec::new(),
             skipped: Vec::new(),
         };
-        let mut jobs = self.jobs(Some(selector.listing()));
+        let mut jobs = std::pin::pin!(self.jobs_matching(selector, None));
         // Bounded by the listing's page limit.
         while let Some(job) = jobs.try_next().await? {
-            if !selector.matches(&job, now) {
-                continue;
-            }
             let Some(planned) = PlannedJob::of(&job) else {
                 continue;
             };

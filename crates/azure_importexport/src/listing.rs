@@ -191,6 +191,23 @@ impl ImportExport {
         .boxed()
     }
 
+    /// The jobs `selector` picks, as a lazy stream like [`jobs`](Self::jobs) (one page in
+    /// memory at a time). Ages are measured on the client's clock when this is called.
+    /// The selector's resource group, when it has one, replaces the options'.
+    pub fn jobs_matching<'s>(
+        &'s self,
+        selector: &'s JobSelector,
+        options: Option<ListJobsOptions<'s>>,
+    ) -> impl Stream<Item = Result<Job, RequestError>> + Send + 's {
+        let now = self.clock().wall_clock();
+        let mut options = options.unwrap_or_default();
+        if selector.resource_group.is_some() {
+            options.resource_group = selector.resource_group.clone();
+        }
+        self.jobs(Some(options))
+            .try_filter(move |job| futures::future::ready(selector.matches(job, now)))
+    }
+
     /// One page: a pager resumed at `continuation`, polled once.
     async fn fetch_page(
         &self,
