@@ -53,7 +53,7 @@ async fn api_version_errors_say_which_versions_are_supported() {
         assert!(message.contains(SUPPORTED), "{path}: {message}");
         assert!(message.contains(mentions), "{path}: {message}");
         assert_eq!(error["target"], "api-version");
-        assert_eq!(error["details"], json!([]));
+        assert_eq!(error["details"][0]["target"], "api-version");
     }
 }
 
@@ -104,7 +104,7 @@ async fn empty_bodies_are_a_400_whatever_their_content_type() {
                     .await;
                 assert_eq!(resp.status, 400, "{method} {headers:?}");
                 assert_eq!(resp.error_code(), "InvalidRequestContent");
-                assert_eq!(resp.json()["error"]["details"], json!([]));
+                assert!(resp.json()["error"].get("details").is_none());
             }
         }
     }
@@ -216,7 +216,7 @@ async fn validation_errors_carry_details_and_a_target_other_errors_do_not() {
     assert_eq!(resp.status, 400);
     let error = resp.json()["error"].clone();
     assert_eq!(error["target"], "properties.storageAccountId");
-    assert_eq!(error["details"], json!([]));
+    assert_eq!(error["details"][0]["target"], "properties.storageAccountId");
     let resp = client.patch_job("job1", &json!({ "tags": 5 })).await;
     assert_eq!(
         resp.status, 400,

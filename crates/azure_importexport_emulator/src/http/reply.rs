@@ -29,14 +29,13 @@ impl Reply {
         }
     }
 
-    /// An ARM error: `{"error":{"code","message"}}` and the `x-ms-error-code` header. A
-    /// 400 also carries `"details": []`, as ARM's validation errors do (clients that read
-    /// `details` find an empty list rather than nothing).
+    /// An ARM error: `{"error":{"code","message"}}` and the `x-ms-error-code` header.
+    /// No `details`, as ARM's own answers about no particular field (404
+    /// `ResourceNotFound`, 429 `SubscriptionRequestsThrottled`, 409 state refusals, 415...)
+    /// have none; [`with_target`](Self::with_target) and [`with_detail`](Self::with_detail)
+    /// add them for the fields at fault.
     pub fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
-        let mut error = json!({ "code": code, "message": message.into() });
-        if status == 400 {
-            error["details"] = json!([]);
-        }
+        let error = json!({ "code": code, "message": message.into() });
         Self {
             status,
             body: Some(json!({ "error": error })),
@@ -44,10 +43,30 @@ impl Reply {
         }
     }
 
-    /// The same error, naming the property (or parameter) at fault in `error.target`.
+    /// The same error, naming the property (or parameter) at fault in `error.target`, and
+    /// in one `details` entry (`code`, `target`, `message`), as ARM's validation errors
+    /// list each invalid field.
     pub fn with_target(mut self, target: &str) -> Self {
+        let message = match self.body.as_ref().and_then(|b| b.pointer("/error/message")) {
+            Some(Value::String(message)) => message.clone(),
+            _ => String::new(),
+        };
         if let Some(error) = self.body.as_mut().and_then(|b| b.get_mut("error")) {
             error["target"] = Value::String(target.to_owned());
+        }
+        self.with_detail(target, message)
+    }
+
+    /// One more `details` entry: the field `target` and what is wrong with it, under the
+    /// error's code.
+    pub fn with_detail(mut self, target: &str, message: impl Into<String>) -> Self {
+        let code = self.error_code.clone().unwrap_or_default();
+        if let Some(error) = self.body.as_mut().and_then(|b| b.get_mut("error")) {
+            let detail = json!({ "code": code, "target": target, "message": message.into() });
+            match error.get_mut("details").and_then(Value::as_array_mut) {
+                Some(details) => details.push(detail),
+                None => error["details"] = json!([detail]),
+            }
         }
         self
     }

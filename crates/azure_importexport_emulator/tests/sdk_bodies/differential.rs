@@ -24,7 +24,7 @@ const EXAMPLES: &str = "specification/storageimportexport/resource-manager/Micro
 const EXAMPLE_GLITCHES: [&str; 1] = ["properties.systemData"];
 
 /// The examples directory, or `None` (after saying why) when the test is to be skipped.
-fn examples_dir() -> Option<PathBuf> {
+pub(crate) fn examples_dir() -> Option<PathBuf> {
     let workspace_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let configured = std::env::var_os("AZURE_REST_API_SPECS").filter(|v| !v.is_empty());
     let explicit = configured.is_some();

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod arm_answers;
 mod differential;
 mod fixtures;
 mod flows;

@@ -1,5 +1,11 @@
 //! Jobs_ListBySubscription and Jobs_ListByResourceGroup: `$top`, `$filter` on the state,
 //! and `nextLink` paging with a `$skiptoken`.
+//!
+//! The spec leaves `$filter`'s grammar to the service ("restrict the results to certain
+//! conditions"); the emulator understands `state eq '<State>'` only. Any other filter is
+//! refused with ARM's 400 `InvalidFilterInQueryString` rather than ignored, so that a
+//! test relying on a filter the emulator cannot apply fails instead of passing on the
+//! whole list.
 
 use serde_json::{Map, Value};
 
@@ -12,11 +18,15 @@ use super::super::routing::Ctx;
 
 /// `GET .../jobs` of a subscription, or of one of its resource groups.
 pub(in crate::http) fn list(ctx: &Ctx<'_, '_>, sub: &str, rg: Option<&str>) -> Reply {
-    let Paging { top, skip, filter } = match Paging::parse(ctx.req) {
+    let Paging {
+        top,
+        skip,
+        filter,
+        wanted_state,
+    } = match Paging::parse(ctx.req) {
         Ok(paging) => paging,
         Err(reply) => return reply,
     };
-    let wanted_state = filter.and_then(parse_state_filter);
     let sub_l = sub.to_lowercase();
     let rg_l = rg.map(str::to_lowercase);
     let matching: Vec<&JobRecord> = ctx
@@ -52,6 +62,8 @@ struct Paging<'q> {
     skip: usize,
     /// `$filter`, as given.
     filter: Option<&'q str>,
+    /// The state that `$filter` selects (`None`: every job).
+    wanted_state: Option<String>,
 }
 
 impl<'q> Paging<'q> {
@@ -75,10 +87,16 @@ impl<'q> Paging<'q> {
                 ))
             })?,
         };
+        let filter = req.query_param("$filter");
+        let wanted_state = match filter.map(str::trim) {
+            None | Some("") => None,
+            Some(f) => Some(parse_state_filter(f).ok_or_else(|| invalid_filter(f))?),
+        };
         Ok(Self {
             top,
             skip,
-            filter: req.query_param("$filter"),
+            filter,
+            wanted_state,
         })
     }
 }
@@ -86,6 +104,18 @@ impl<'q> Paging<'q> {
 /// `InvalidQueryParameterValue`.
 fn invalid_query(message: String) -> Reply {
     Reply::error(400, "InvalidQueryParameterValue", message)
+}
+
+/// ARM's `InvalidFilterInQueryString`, naming the filter and the one form understood.
+fn invalid_filter(filter: &str) -> Reply {
+    Reply::error(
+        400,
+        "InvalidFilterInQueryString",
+        format!(
+            "The $filter '{filter}' is not supported: jobs can be filtered only by their state, as state eq '<State>' (e.g. state eq 'Shipping')."
+        ),
+    )
+    .with_target("$filter")
 }
 
 /// The link to the page that starts after `skip` jobs, on the origin the client addressed.
@@ -119,20 +149,22 @@ fn encode_query_value(value: &str) -> String {
     out
 }
 
-/// Parse `state eq 'X'` (case-insensitive words, single or double quotes).
+/// Parse `state eq 'X'` (case-insensitive words, single or double quotes, one quoted
+/// literal and nothing after it).
 fn parse_state_filter(filter: &str) -> Option<String> {
-    let mut words = filter.trim().splitn(3, char::is_whitespace);
-    let field = words.next()?;
-    let op = words.next()?;
-    let value = words.next()?.trim();
+    let (field, rest) = filter.trim().split_once(char::is_whitespace)?;
+    let (op, value) = rest.trim_start().split_once(char::is_whitespace)?;
     if !field.eq_ignore_ascii_case("state") || !op.eq_ignore_ascii_case("eq") {
         return None;
     }
-    let unquoted = value
-        .strip_prefix('\'')
-        .and_then(|v| v.strip_suffix('\''))
-        .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))?;
-    Some(unquoted.to_owned())
+    let value = value.trim();
+    ['\'', '"'].into_iter().find_map(|quote| {
+        value
+            .strip_prefix(quote)?
+            .strip_suffix(quote)
+            .filter(|inner| !inner.contains(quote))
+            .map(str::to_owned)
+    })
 }
 
 #[cfg(test)]
@@ -151,5 +183,11 @@ mod tests {
         );
         assert_eq!(parse_state_filter("name eq 'x'"), None);
         assert_eq!(parse_state_filter("state"), None);
+        assert_eq!(parse_state_filter("state eq 'a' and name eq 'b'"), None);
+        assert_eq!(parse_state_filter("state eq Shipping"), None);
+        assert_eq!(
+            parse_state_filter(" state  eq\t'Received' ").as_deref(),
+            Some("Received")
+        );
     }
 }

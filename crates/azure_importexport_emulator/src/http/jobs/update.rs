@@ -249,15 +249,24 @@ fn check_ship(job: &JobRecord, props: &Map<String, Value>) -> Result<(), Reply> 
                 .is_some_and(Value::is_object)
     };
     let missing: Vec<&str> = NEEDED_TO_SHIP.into_iter().filter(|f| !has(f)).collect();
-    match missing.as_slice() {
-        [] => Ok(()),
-        [one] => Err(Reply::bad_request(format!(
+    let reply = match missing.as_slice() {
+        [] => return Ok(()),
+        [one] => Reply::bad_request(format!(
             "The job cannot be marked as Shipping until '{one}' is set."
-        ))),
-        _ => Err(Reply::bad_request(
-            "The job cannot be marked as Shipping until 'returnAddress' and 'deliveryPackage' are set.",
         )),
-    }
+        _ => Reply::bad_request(
+            "The job cannot be marked as Shipping until 'returnAddress' and 'deliveryPackage' are set.",
+        ),
+    };
+    // One `details` entry per missing field.
+    Err(missing.into_iter().fold(reply, |reply, field| {
+        reply.with_detail(
+            &format!("properties.{field}"),
+            format!(
+                "'{field}' is required, in this request or on the job, to mark it as Shipping."
+            ),
+        )
+    }))
 }
 
 /// Write the patch into the job; whether anything changed (then the job is touched).
