@@ -45,6 +45,8 @@ pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
         .then(|| ThrottleConfig::scaled(args.throttle_scale.unwrap_or(1.0)));
     let config = EmulatorConfig {
         throttle: throttle.clone(),
+        // Real time, so that job ages a client measures on its own clock are right.
+        starts_at: std::time::SystemTime::now(),
         ..EmulatorConfig::default()
     };
     let emulator = Emulator::start_on_listener(listener, config).await;

@@ -6,8 +6,8 @@ mod common;
 
 use azure_importexport_emulator::{Fault, FaultRule, RequestKind};
 use common::fleet::{
-    edit, files, fleet, methods, names, names_of, older_than_days_before_epoch, personal_data,
-    reasons, report, succeeds, until, versions,
+    edit, files, fleet, methods, names, names_of, personal_data, reasons, report, succeeds, until,
+    versions,
 };
 use common::{Run, SUB, azie, command, count};
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ async fn each_selector_picks_its_jobs_and_a_dry_run_sends_only_reads() {
             job["tags"] = json!({"team": "x", "cost": "1"})
         });
     }
-    let older = older_than_days_before_epoch(200);
+    let older = "200d".to_owned();
     let cases: [(&[&str], &[&str]); 8] = [
         (
             &["--all"],
@@ -372,7 +372,7 @@ async fn bulk_delete_archives_every_job_before_deleting_it() {
     seed.push(("rg-1", "recent", "Completed", 0));
     let emulator = fleet(&seed).await;
     let dir = tempfile::tempdir().unwrap();
-    let older = older_than_days_before_epoch(60);
+    let older = "60d".to_owned();
     let run = succeeds(
         &emulator,
         &[

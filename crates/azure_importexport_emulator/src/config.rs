@@ -1,10 +1,15 @@
 //! Configuration of an [`Emulator`](crate::Emulator).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::throttle::ThrottleConfig;
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// [`EPOCH`](crate::EPOCH) as a [`SystemTime`]: where the virtual clock's zero is.
+pub(crate) fn epoch() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)
+}
 
 /// How long a job stays in each lifecycle state before the virtual clock moves it on.
 ///
@@ -57,6 +62,12 @@ pub struct EmulatorConfig {
     /// and 429 + `Retry-After` when a bucket is empty (default `None`: off, and no
     /// rate-limit headers).
     pub throttle: Option<ThrottleConfig>,
+    /// The instant the virtual clock starts at, as `systemData` timestamps show it.
+    /// Default [`EPOCH`](crate::EPOCH), so that tests see the same timestamps on every
+    /// run; `azie emulator` starts at the real time, so that job ages measured on a
+    /// client's clock (`--older-than`) mean what they say. An earlier instant than
+    /// `EPOCH` counts as `EPOCH`.
+    pub starts_at: SystemTime,
 }
 
 impl Default for EmulatorConfig {
@@ -69,6 +80,23 @@ impl Default for EmulatorConfig {
             priority: 200,
             require_auth: true,
             throttle: None,
+            starts_at: epoch(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn epoch_is_the_documented_instant() {
+        let documented = time::OffsetDateTime::parse(
+            crate::EPOCH,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let since = super::epoch()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(since.as_secs() as i64, documented.unix_timestamp());
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 use wiremock::{Mock, MockServer};
 
-use crate::config::EmulatorConfig;
+use crate::config::{EmulatorConfig, epoch};
 use crate::error::EmulatorError;
 use crate::fault::{FaultRule, JournalEntry};
 use crate::http::{Responder, Shared};
@@ -75,6 +75,8 @@ impl Emulator {
         let priority = config.priority.max(1);
         let state = State {
             throttle: config.throttle.clone().map(Throttle::new),
+            // The virtual clock counts from EPOCH; a later start begins at that offset.
+            now: config.starts_at.duration_since(epoch()).unwrap_or_default(),
             ..State::default()
         };
         let shared = Arc::new(Shared {
@@ -115,7 +117,9 @@ impl Emulator {
         self.shared.lock().advance(by, &self.shared.config);
     }
 
-    /// Virtual time elapsed since the emulator started.
+    /// The virtual clock: time since [`EPOCH`](crate::EPOCH). With the default
+    /// [`EmulatorConfig::starts_at`] that is the virtual time elapsed since the emulator
+    /// started.
     pub fn now(&self) -> Duration {
         self.shared.lock().now
     }

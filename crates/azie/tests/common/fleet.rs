@@ -2,16 +2,21 @@
 //! reports, plans and the archive on disk.
 
 use super::{Run, SUB, azie};
-use azure_importexport_emulator::{EPOCH, Emulator};
+use azure_importexport_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 /// An emulator holding generated import jobs (with personal data), each
-/// `(resource group, name, state, age in days)`.
+/// `(resource group, name, state, age in days)`. Its clock starts at the real time, as
+/// `azie emulator`'s does, so that ages mean the same to azie as to the emulator.
 pub async fn fleet(jobs: &[(&str, &str, &str, u32)]) -> Emulator {
-    let emulator = Emulator::start().await;
+    let emulator = Emulator::start_with(EmulatorConfig {
+        starts_at: SystemTime::now(),
+        ..EmulatorConfig::default()
+    })
+    .await;
     let entries = jobs
         .iter()
         .map(|(rg, name, state, age)| {
@@ -102,14 +107,6 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 /// The archived versions of one job.
 pub fn versions(dir: &Path, rg: &str, name: &str) -> Vec<PathBuf> {
     files(&dir.join(SUB).join(rg).join(name))
-}
-
-/// `--older-than` for jobs more than `days` older than the emulator's seeded "now" (the
-/// SDK measures ages on the real clock; the emulator dates jobs from its EPOCH).
-pub fn older_than_days_before_epoch(days: u64) -> String {
-    let epoch = humantime::parse_rfc3339(EPOCH).unwrap();
-    let since = SystemTime::now().duration_since(epoch).unwrap();
-    format!("{}s", since.as_secs() + days * 24 * 3600)
 }
 
 /// Every string of the job's personal data, as it would appear in JSON.
