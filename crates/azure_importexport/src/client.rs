@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// Options for [`ImportExport::new`].
-#[derive(Clone)]
+#[derive(Clone, SafeDebug)]
 pub struct ImportExportOptions {
     /// Service endpoint; `https://management.azure.com` when `None`. Plain `http` is
     /// accepted only for loopback hosts (emulators, tests).
@@ -81,20 +81,6 @@ impl ImportExportOptions {
     pub fn with_jitter(mut self, jitter: impl Jitter + 'static) -> Self {
         self.jitter = Arc::new(jitter);
         self
-    }
-}
-
-impl fmt::Debug for ImportExportOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ImportExportOptions")
-            .field("endpoint", &self.endpoint)
-            .field("api_version", &self.api_version)
-            .field("accept_language", &self.accept_language)
-            .field("retry", &self.retry)
-            .field("clock", &self.clock)
-            .field("jitter", &self.jitter)
-            .field("arm_limits", &self.arm_limits)
-            .finish_non_exhaustive()
     }
 }
 
