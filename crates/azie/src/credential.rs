@@ -200,16 +200,47 @@ pub fn describe(
                 Some(id) => format!("user-assigned managed identity {id}"),
                 None => "system-assigned managed identity".to_owned(),
             };
-            let endpoint = match env("IDENTITY_ENDPOINT") {
-                Some(endpoint) => format!("App Service endpoint {endpoint} (IDENTITY_ENDPOINT)"),
-                None => "the instance metadata service (IMDS)".to_owned(),
-            };
-            format!("{which} (--identity) via {endpoint}")
+            format!(
+                "{which} (--identity) via {}",
+                managed_identity_endpoint(env)
+            )
         }
         Source::DeveloperTools => {
             "the developer tools (Azure CLI `az login`, then Azure Developer CLI `azd auth login`)"
                 .to_owned()
         }
+    }
+}
+
+/// Where azure_identity 1.x's `ManagedIdentityCredential` gets its token, decided from
+/// the environment exactly as it decides (its `get_source`): `IDENTITY_ENDPOINT` with
+/// `IDENTITY_HEADER` is App Service (Service Fabric when `IDENTITY_SERVER_THUMBPRINT` is
+/// set too), with `IMDS_ENDPOINT` Azure Arc; otherwise `MSI_ENDPOINT` is Azure ML (with
+/// `MSI_SECRET`) or Cloud Shell; otherwise IMDS. azure_identity 1.x signs in only through
+/// App Service and IMDS, and refuses the others when the credential is built.
+fn managed_identity_endpoint(env: &dyn Fn(&str) -> Option<String>) -> String {
+    const UNSUPPORTED: &str = "which azure_identity 1.x does not support";
+    match (env("IDENTITY_ENDPOINT"), env("MSI_ENDPOINT")) {
+        (Some(endpoint), _) if env("IDENTITY_HEADER").is_some() => {
+            if env("IDENTITY_SERVER_THUMBPRINT").is_some() {
+                format!(
+                    "Service Fabric endpoint {endpoint} (IDENTITY_ENDPOINT, IDENTITY_HEADER, IDENTITY_SERVER_THUMBPRINT), {UNSUPPORTED}"
+                )
+            } else {
+                format!("App Service endpoint {endpoint} (IDENTITY_ENDPOINT, IDENTITY_HEADER)")
+            }
+        }
+        (Some(endpoint), _) if env("IMDS_ENDPOINT").is_some() => format!(
+            "Azure Arc endpoint {endpoint} (IDENTITY_ENDPOINT, IMDS_ENDPOINT), {UNSUPPORTED}"
+        ),
+        (Some(_), _) => "the instance metadata service (IMDS; IDENTITY_ENDPOINT is ignored without IDENTITY_HEADER or IMDS_ENDPOINT)".to_owned(),
+        (None, Some(endpoint)) if env("MSI_SECRET").is_some() => format!(
+            "Azure ML endpoint {endpoint} (MSI_ENDPOINT, MSI_SECRET), {UNSUPPORTED}"
+        ),
+        (None, Some(endpoint)) => {
+            format!("Cloud Shell endpoint {endpoint} (MSI_ENDPOINT), {UNSUPPORTED}")
+        }
+        (None, None) => "the instance metadata service (IMDS)".to_owned(),
     }
 }
 
@@ -468,6 +499,57 @@ mod tests {
         let none = decide(&env_of(&[]), Flags::default());
         assert_eq!(none.source, Source::DeveloperTools);
         assert_eq!(none.skipped.len(), 3, "{:?}", none.skipped);
+    }
+
+    #[test]
+    fn issue12_managed_identity_source_follows_azure_identity() {
+        let describe_with = |pairs: &[(&str, &str)]| {
+            let source = Source::ManagedIdentity { client_id: None };
+            describe(&source, &env_of(pairs), None)
+        };
+        let endpoint = ("IDENTITY_ENDPOINT", "http://127.0.0.1:40342/token");
+        let cases: [(&[(&str, &str)], &str); 7] = [
+            (
+                &[endpoint, ("IDENTITY_HEADER", "h")],
+                "App Service endpoint",
+            ),
+            (
+                &[
+                    endpoint,
+                    ("IDENTITY_HEADER", "h"),
+                    ("IDENTITY_SERVER_THUMBPRINT", "t"),
+                ],
+                "Service Fabric endpoint",
+            ),
+            (
+                &[endpoint, ("IMDS_ENDPOINT", "http://x")],
+                "Azure Arc endpoint",
+            ),
+            (
+                &[endpoint],
+                "instance metadata service (IMDS; IDENTITY_ENDPOINT is ignored",
+            ),
+            (
+                &[("MSI_ENDPOINT", "http://x/msi"), ("MSI_SECRET", "s")],
+                "Azure ML endpoint http://x/msi",
+            ),
+            (&[("MSI_ENDPOINT", "http://x/msi")], "Cloud Shell endpoint"),
+            (&[], "instance metadata service (IMDS)"),
+        ];
+        for (pairs, expected) in cases {
+            let description = describe_with(pairs);
+            assert!(description.contains(expected), "{pairs:?}: {description}");
+            let supported = expected.starts_with("App Service") || expected.contains("IMDS");
+            assert_eq!(
+                description.contains("does not support"),
+                !supported,
+                "{pairs:?}: {description}"
+            );
+            assert!(
+                !description.contains("App Service") || supported,
+                "{description}"
+            );
+        }
     }
 
     #[test]

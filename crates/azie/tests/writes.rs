@@ -4,7 +4,7 @@
 mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
-use common::{RG, SUB, azie, count, emulator_with, job_body, received};
+use common::{RG, SUB, assert_mentions, azie, count, emulator_with, job_body, received};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -142,8 +142,8 @@ async fn marking_shipped_sends_only_the_state_and_the_delivery_package() {
             "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "1234", "driveCount": 1}
         }})]
     );
-    // The package was given here: no need to read the job first.
-    assert_eq!(count(&emulator, "GET"), 0);
+    // The package was given here; the job is read once, for its return address.
+    assert_eq!(count(&emulator, "GET"), 1);
     assert!(!run.stdout.contains("carrier-secret-991"));
 }
 
@@ -186,6 +186,83 @@ async fn shipping_without_a_delivery_package_says_what_is_missing() {
     assert_eq!(
         bodies(&emulator, "PATCH"),
         [json!({"properties": {"state": "Shipping"}})]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue12_shipping_without_a_return_address_says_so_and_sends_nothing() {
+    let emulator = emulator_with(&[("no-address", "Creating"), ("bare", "Creating")]).await;
+    let strip = |name: &str, fields: &[&str]| {
+        let mut job = emulator.job_json_raw(SUB, RG, name).unwrap();
+        let properties = job["properties"].as_object_mut().unwrap();
+        for field in fields {
+            properties.remove(*field);
+        }
+        emulator.insert_job(SUB, RG, name, job);
+    };
+    strip("no-address", &["returnAddress"]);
+    strip("bare", &["returnAddress", "deliveryPackage"]);
+    let package = ["--carrier-name", "FedEx", "--tracking-number", "1234"];
+
+    // The package is given, the job has no return address: refused before any PATCH.
+    let run = azie(
+        Some(&emulator),
+        &[
+            &["jobs", "update", RG, "no-address", "--state", "Shipping"][..],
+            &package,
+        ]
+        .concat(),
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_mentions(
+        &run.stderr,
+        &["return address", "properties.returnAddress", "--file"],
+    );
+    assert!(!run.stderr.contains("--tracking-number"), "{}", run.stderr);
+
+    // Neither: both are named, from the one GET.
+    let run = azie(
+        Some(&emulator),
+        &["jobs", "update", RG, "bare", "--state", "Shipping"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_mentions(
+        &run.stderr,
+        &["return address", "--carrier-name", "--tracking-number"],
+    );
+    assert_eq!(count(&emulator, "PATCH"), 0);
+    assert_eq!(count(&emulator, "GET"), 2);
+
+    // A return address given in the file, with the package: sent without reading the job.
+    let dir = tempfile::tempdir().unwrap();
+    let address = file(
+        &dir,
+        "address.json",
+        r#"{"properties": {"returnAddress": {"recipientName": "R", "streetAddress1": "S", "city": "C",
+            "postalCode": "1", "countryOrRegion": "X", "phone": "1", "email": "a@b.c"}}}"#,
+    );
+    let run = azie(
+        Some(&emulator),
+        &[
+            &[
+                "jobs", "update", RG, "bare", "--state", "Shipping", "--file", &address,
+            ][..],
+            &package,
+        ]
+        .concat(),
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&emulator, "PATCH"), 1);
+    assert_eq!(count(&emulator, "GET"), 2);
+    assert_eq!(
+        emulator.job_state(SUB, RG, "bare").as_deref(),
+        Some("Shipping")
     );
 }
 

@@ -83,8 +83,10 @@ impl fmt::Display for GiveUpReason {
 pub enum RequestError {
     /// HTTP 404: the job or its resource group does not exist.
     #[error(
-        "{operation}: not found (HTTP 404{}): {message}; check the subscription, resource group and job name",
-        code_suffix(.code)
+        "{operation}: not found (HTTP 404{}): {}; {}",
+        code_suffix(.code),
+        .message.trim_end().trim_end_matches('.'),
+        not_found_hint(.operation)
     )]
     NotFound {
         /// What was attempted, e.g. `GET job rg/name`.
@@ -467,6 +469,19 @@ fn code_suffix(code: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// What to check after a 404, by what was looked up: a location has only its name, a
+/// listing its subscription and resource group, anything else is a job.
+fn not_found_hint(operation: &str) -> &'static str {
+    let mut words = operation.split_whitespace();
+    if words.clone().any(|w| w == "location" || w == "locations") {
+        "check the location name (listing the locations shows the supported ones)"
+    } else if words.any(|w| w == "jobs") {
+        "check the subscription and resource group"
+    } else {
+        "check the subscription, resource group and job name"
+    }
+}
+
 fn display_state(state: &Option<JobState>) -> String {
     state
         .as_ref()
@@ -487,5 +502,39 @@ fn refusal_hint(state: &JobState, rule: &str, sent: &str) -> String {
             "this SDK does not know that state and refuses what it cannot prove safe ({rule}); {sent} (the low-level client can still send the request)"
         ),
         _ => format!("{rule}; {sent}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_found(operation: &str, message: &str) -> String {
+        RequestError::NotFound {
+            operation: operation.into(),
+            code: Some("ResourceNotFound".into()),
+            message: message.into(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn issue12_the_not_found_hint_names_what_was_looked_up() {
+        let location = not_found("GET location nope", "The location 'nope' was not found.");
+        assert!(location.contains("check the location name"), "{location}");
+        assert!(!location.contains("job name"), "{location}");
+        assert!(!location.contains(".;"), "{location}");
+        let job = not_found("GET job rg/j", "The job was not found.");
+        assert!(
+            job.ends_with(
+                "The job was not found; check the subscription, resource group and job name"
+            ),
+            "{job}"
+        );
+        let listing = not_found("list jobs of resource group rg", "No such group");
+        assert!(
+            listing.ends_with("No such group; check the subscription and resource group"),
+            "{listing}"
+        );
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! The body is `--file`'s JSON (checked against `UpdateJobParameters`) with the flags
 //! applied on top. It never carries `cancelRequested`: cancelling is `jobs cancel`, which
-//! checks the job's state first. Marking the drives as shipped needs a delivery package
-//! (carrier name and tracking number), given here or already on the job; without one
-//! the command says what is missing rather than letting the service answer 400.
+//! checks the job's state first. Marking the drives as shipped needs what the service
+//! requires for it: a delivery package (carrier name and tracking number) and a return
+//! address, each given here or already on the job; without them the command says what
+//! is missing rather than letting the service answer 400.
 //!
 //! Sent once, not retried: the SDK has no retrying update, and the PATCH only sets the
 //! given fields, so running the same command again after a failure is safe.
@@ -30,7 +31,7 @@ const PACKAGE_FIELDS: [(&str, &str); 2] = [
 pub async fn run(job_ref: &JobRef, args: &UpdateArgs) -> Result<Job, CliError> {
     let body = patch_body(args)?;
     if body.pointer("/properties/state").and_then(Value::as_str) == Some(SHIPPING) {
-        require_delivery_package(job_ref, &body).await?;
+        require_shippable(job_ref, &body).await?;
     }
     send(job_ref, &body).await
 }
@@ -117,42 +118,71 @@ fn object_at<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<Stri
     }
 }
 
-/// Marking the drives as shipped needs a carrier name and a tracking number: in this
-/// PATCH, or else on the job (read first). Says which is missing (exit 2), sends nothing.
-async fn require_delivery_package(job_ref: &JobRef, body: &Value) -> Result<(), CliError> {
+/// Marking the drives as shipped needs what the service checks: a delivery package
+/// (carrier name and tracking number) and a return address, each in this PATCH or else
+/// on the job (read once, when the PATCH does not carry both). Says what is missing
+/// (exit 2) and sends no PATCH.
+async fn require_shippable(job_ref: &JobRef, body: &Value) -> Result<(), CliError> {
     let label = format!("{}/{}", job_ref.resource_group(), job_ref.name());
-    if let Some(given) = body.pointer("/properties/deliveryPackage") {
+    let given_package = body.pointer("/properties/deliveryPackage");
+    if let Some(given) = given_package {
         let missing = missing_package_fields(given);
-        if missing.is_empty() {
-            return Ok(());
+        if !missing.is_empty() {
+            return Err(CliError::usage(format!(
+                "cannot mark {label} as Shipping: the delivery package given lacks {}; nothing was sent",
+                missing.join(" and ")
+            )));
         }
-        return Err(CliError::usage(format!(
-            "cannot mark {label} as Shipping: the delivery package given lacks {}; nothing was sent",
-            missing.join(" and ")
-        )));
     }
-    let job = job_ref.get(None).await?;
-    let on_job = job.redacted_json();
-    let missing = on_job.pointer("/properties/deliveryPackage").map_or_else(
-        || PACKAGE_FIELDS.map(|(_, flag)| flag).to_vec(),
-        missing_package_fields,
-    );
-    if missing.is_empty() {
+    let given_address = has_return_address(body);
+    if given_package.is_some() && given_address {
+        return Ok(());
+    }
+    let job = job_ref.get(None).await?.redacted_json();
+    let mut lacks = Vec::new();
+    if given_package.is_none() {
+        let missing = job.pointer("/properties/deliveryPackage").map_or_else(
+            || PACKAGE_FIELDS.map(|(_, flag)| flag).to_vec(),
+            missing_package_fields,
+        );
+        if !missing.is_empty() {
+            lacks.push(format!(
+                "a delivery package with carrier name and tracking number (the package the drives were sent in): pass {}",
+                missing
+                    .iter()
+                    .map(|flag| format!("{flag} {}", flag_value_name(flag)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
+    }
+    if !given_address && !has_return_address(&job) {
+        lacks.push(
+            "a return address (properties.returnAddress, where the drives come back): give it with --file PATCH.json, e.g. {\"properties\": {\"returnAddress\": {...}}}"
+                .to_owned(),
+        );
+    }
+    if lacks.is_empty() {
         return Ok(());
     }
     Err(CliError::usage(format!(
-        "cannot mark {label} as Shipping: the job has no delivery package and none was given: pass {} (the package the drives were sent in); no PATCH was sent",
-        missing
-            .iter()
-            .map(|flag| format!(
-                "{flag} {}",
-                flag.trim_start_matches("--")
-                    .replace('-', "_")
-                    .to_uppercase()
-            ))
-            .collect::<Vec<_>>()
-            .join(" ")
+        "cannot mark {label} as Shipping: neither the job nor this update has {}; no PATCH was sent",
+        lacks.join("; nor ")
     )))
+}
+
+/// `--carrier-name` -> `CARRIER_NAME`.
+fn flag_value_name(flag: &str) -> String {
+    flag.trim_start_matches("--")
+        .replace('-', "_")
+        .to_uppercase()
+}
+
+/// Whether a job (or a PATCH body) has a return address: an object, as the service
+/// requires.
+fn has_return_address(job: &Value) -> bool {
+    job.pointer("/properties/returnAddress")
+        .is_some_and(Value::is_object)
 }
 
 /// The flags of the package's required fields that are absent or empty.
@@ -307,5 +337,17 @@ mod tests {
             ["--tracking-number"]
         );
         assert_eq!(missing_package_fields(&json!(null)).len(), 2);
+    }
+
+    #[test]
+    fn issue12_a_return_address_is_an_object_in_properties() {
+        assert!(has_return_address(
+            &json!({"properties": {"returnAddress": {"city": "C"}}})
+        ));
+        assert!(!has_return_address(
+            &json!({"properties": {"returnAddress": null}})
+        ));
+        assert!(!has_return_address(&json!({"properties": {}})));
+        assert_eq!(flag_value_name("--tracking-number"), "TRACKING_NUMBER");
     }
 }
