@@ -18,14 +18,16 @@ use crate::fixture::{
     API_VERSION, PAGE_SIZE, RG, SUB, cancelled_job_json, job_json, jobs_in_subscription,
     page_prefix, page_suffix, pages_for, sub_jobs_path,
 };
+use azure_importexport_test::http1::{self, Head, Limits};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 
-/// Request heads larger than this close the connection.
-const MAX_HEAD: usize = 64 * 1024;
-/// Request bodies larger than this close the connection.
-const MAX_BODY: usize = 1024 * 1024;
+/// Requests with a larger head or body close the connection.
+const LIMITS: Limits = Limits {
+    head: 64 * 1024,
+    body: 1024 * 1024,
+};
 
 struct Routes {
     base: String,
@@ -38,17 +40,14 @@ struct Routes {
     deleted: Vec<u8>,
 }
 
-fn head(status: &str, len: usize) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {len}\r\n\r\n"
-    )
-    .into_bytes()
+const JSON: [(&str, &str); 1] = [("content-type", "application/json; charset=utf-8")];
+
+fn head(status_line: &str, len: usize) -> Vec<u8> {
+    http1::message_head(status_line, JSON, len, false)
 }
 
-fn http_response(status: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = head(status, body.len());
-    out.extend_from_slice(body);
-    out
+fn http_response(status_line: &str, body: &[u8]) -> Vec<u8> {
+    http1::message(status_line, JSON, body, false)
 }
 
 /// What to write back: either one pre-rendered response, or a list page in parts.
@@ -66,18 +65,18 @@ impl Routes {
         let json = |value: serde_json::Value| serde_json::to_vec(&value).expect("serializes");
         Routes {
             base: base.to_owned(),
-            job: http_response("200 OK", &json(job_json("job1"))),
-            cancelled: http_response("200 OK", &json(cancelled_job_json("job1"))),
+            job: http_response("HTTP/1.1 200 OK", &json(job_json("job1"))),
+            cancelled: http_response("HTTP/1.1 200 OK", &json(cancelled_job_json("job1"))),
             full_page: page_prefix(PAGE_SIZE),
             not_found: http_response(
-                "404 Not Found",
+                "HTTP/1.1 404 Not Found",
                 br#"{"error":{"code":"NotFound","message":"no route"}}"#,
             ),
             bad_request: http_response(
-                "400 Bad Request",
+                "HTTP/1.1 400 Bad Request",
                 br#"{"error":{"code":"InvalidRequest","message":"expected {\"properties\":{\"cancelRequested\":true}}"}}"#,
             ),
-            deleted: b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".to_vec(),
+            deleted: http1::message_head("HTTP/1.1 200 OK", [], 0, false),
         }
     }
 
@@ -149,7 +148,7 @@ impl Routes {
         });
         let suffix = page_suffix(next.as_deref());
         Some(Answer::Page {
-            head: head("200 OK", prefix.len() + suffix.len()),
+            head: head("HTTP/1.1 200 OK", prefix.len() + suffix.len()),
             prefix,
             suffix,
         })
@@ -165,50 +164,19 @@ fn job_name(path: &str) -> Option<&str> {
         .strip_prefix("/providers/Microsoft.ImportExport/jobs/")
 }
 
-fn find_head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
-}
-
-fn content_length(head: &str) -> usize {
-    head.lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// Serves one keep-alive connection until the client closes it.
 async fn serve_connection(mut socket: TcpStream, routes: Arc<Routes>) {
     let _ = socket.set_nodelay(true);
     let mut buf = Vec::with_capacity(8 * 1024);
     loop {
-        let head_end = loop {
-            if let Some(end) = find_head_end(&buf) {
-                break end;
-            }
-            if buf.len() > MAX_HEAD {
-                return;
-            }
-            match socket.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        };
-        let head_text = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        let body_len = content_length(&head_text);
-        if body_len > MAX_BODY {
+        let Some(request) = http1::read_request(&mut socket, &mut buf, LIMITS).await else {
             return;
-        }
-        while buf.len() < head_end + body_len {
-            match socket.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-        let mut words = head_text.split(' ');
-        let method = words.next().unwrap_or("GET");
-        let target = words.next().unwrap_or("/");
-        let written = match routes.answer(method, target, &buf[head_end..head_end + body_len]) {
+        };
+        let Some(head) = Head::parse(request.head(&buf)) else {
+            return;
+        };
+        let (method, target) = head.method_and_target();
+        let written = match routes.answer(method, target, request.body(&buf)) {
             Answer::Whole(bytes) => socket.write_all(bytes).await,
             Answer::Page {
                 head,
@@ -228,7 +196,7 @@ async fn serve_connection(mut socket: TcpStream, routes: Arc<Routes>) {
         if written.is_err() {
             return;
         }
-        buf.drain(..head_end + body_len);
+        buf.drain(..request.len());
     }
 }
 

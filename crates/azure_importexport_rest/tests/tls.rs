@@ -12,19 +12,25 @@ mod common;
 use azure_core::http::{ClientOptions, RetryOptions};
 use azure_importexport_rest::runtime::ReqwestTransport;
 use azure_importexport_rest::{ImportExportClient, ImportExportClientOptions};
+use azure_importexport_test::http1::{self, Limits};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ProtocolVersion, ServerConfig, ServerConnection, StreamOwned};
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 const JOB: &str = r#"{"name":"job1","properties":{"state":"Creating"}}"#;
+/// The largest request the server reads.
+const LIMITS: Limits = Limits {
+    head: 64 * 1024,
+    body: 64 * 1024,
+};
 
 /// A CA certificate (DER) and a `localhost` server certificate it signed, with its key.
 struct Pki {
@@ -61,7 +67,7 @@ fn pki() -> Pki {
 /// ended the handshake.
 type Seen = Result<ProtocolVersion, String>;
 
-/// Serves one connection on 127.0.0.1: completes the handshake, reads a request head and
+/// Serves one connection on 127.0.0.1: completes the handshake, reads a request and
 /// answers `JOB`; reports what it saw. Returns the port.
 fn serve_once(
     pki: &Pki,
@@ -91,19 +97,15 @@ fn serve_once(
             }
         }
         let version = tls.conn.protocol_version().expect("negotiated");
-        let mut head = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match tls.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-        }
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{JOB}",
-            JOB.len()
+        // Whatever the request (or its absence), the answer is the job.
+        let _ = http1::read_request_blocking(&mut tls, &mut Vec::new(), LIMITS);
+        let answer = http1::message(
+            "HTTP/1.1 200 OK",
+            [("content-type", "application/json")],
+            JOB.as_bytes(),
+            true,
         );
-        let _ = tls.write_all(answer.as_bytes());
+        let _ = tls.write_all(&answer);
         let _ = tls.flush();
         tls.conn.send_close_notify();
         let _ = tls.conn.complete_io(&mut tls.sock);

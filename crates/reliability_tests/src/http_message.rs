@@ -1,6 +1,7 @@
 //! The proxy's HTTP/1.1: read one request from a client, forward it to the upstream on a
 //! fresh connection and read the whole response (chunked or not), write a message back.
 
+use azure_importexport_test::http1::{self, Head, Limits};
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -16,6 +17,19 @@ pub(crate) struct Message {
 }
 
 impl Message {
+    /// The message whose head is `head` (as [`http1::head_len`] delimits it), with `body`.
+    fn new(head: &[u8], body: Vec<u8>) -> Option<Message> {
+        let head = Head::parse(head)?;
+        Some(Message {
+            start_line: head.start_line().to_owned(),
+            headers: head
+                .headers()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect(),
+            body,
+        })
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -26,88 +40,37 @@ impl Message {
     /// Serializes with `Connection: close` and the given `Content-Length` (the body's own
     /// length when `None`), without any `Transfer-Encoding`.
     pub fn to_bytes(&self, content_length: Option<usize>, body: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(body.len() + 512);
-        out.extend_from_slice(self.start_line.as_bytes());
-        out.extend_from_slice(b"\r\n");
-        for (name, value) in &self.headers {
-            let skip = [
-                "connection",
-                "keep-alive",
-                "content-length",
-                "transfer-encoding",
-            ]
+        const HOP_BY_HOP: [&str; 4] = [
+            "connection",
+            "keep-alive",
+            "content-length",
+            "transfer-encoding",
+        ];
+        let headers = self
+            .headers
             .iter()
-            .any(|h| name.eq_ignore_ascii_case(h));
-            if !skip {
-                out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-            }
-        }
-        let length = content_length.unwrap_or(body.len());
-        out.extend_from_slice(
-            format!("content-length: {length}\r\nconnection: close\r\n\r\n").as_bytes(),
+            .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
+            .map(|(name, value)| (name.as_str(), value.as_str()));
+        let mut out = http1::message_head(
+            &self.start_line,
+            headers,
+            content_length.unwrap_or(body.len()),
+            true,
         );
         out.extend_from_slice(body);
         out
     }
 }
 
-fn find_head_end(buffer: &[u8]) -> Option<usize> {
-    buffer.windows(4).position(|w| w == b"\r\n\r\n")
-}
-
-fn parse_head(head: &[u8]) -> Option<(String, Vec<(String, String)>)> {
-    let text = std::str::from_utf8(head).ok()?;
-    let mut lines = text.split("\r\n");
-    let start_line = lines.next()?.to_owned();
-    let headers = lines
-        .filter(|line| !line.is_empty())
-        .filter_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            Some((name.trim().to_owned(), value.trim().to_owned()))
-        })
-        .collect();
-    Some((start_line, headers))
-}
-
 /// Reads one request (head and `Content-Length` body) from the client.
 pub(crate) async fn read_request(socket: &mut TcpStream) -> Option<Message> {
+    let limits = Limits {
+        head: MAX_MESSAGE,
+        body: MAX_MESSAGE,
+    };
     let mut buffer = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(end) = find_head_end(&buffer) {
-            break end;
-        }
-        if buffer.len() > MAX_MESSAGE {
-            return None;
-        }
-        let read = socket.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    };
-    let (start_line, headers) = parse_head(&buffer[..head_end])?;
-    let mut message = Message {
-        start_line,
-        headers,
-        body: buffer[head_end + 4..].to_vec(),
-    };
-    let length: usize = message
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    if length > MAX_MESSAGE {
-        return None;
-    }
-    while message.body.len() < length {
-        let read = socket.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        message.body.extend_from_slice(&chunk[..read]);
-    }
-    message.body.truncate(length);
-    Some(message)
+    let request = http1::read_request(socket, &mut buffer, limits).await?;
+    Message::new(request.head(&buffer), request.body(&buffer).to_vec())
 }
 
 /// Decodes a chunked body (bounded by the input's length).
@@ -147,13 +110,8 @@ pub(crate) async fn forward(upstream: SocketAddr, request: &Message) -> Option<M
             return None;
         }
     }
-    let head_end = find_head_end(&raw)?;
-    let (start_line, headers) = parse_head(&raw[..head_end])?;
-    let mut response = Message {
-        start_line,
-        headers,
-        body: raw[head_end + 4..].to_vec(),
-    };
+    let head_len = http1::head_len(&raw)?;
+    let mut response = Message::new(&raw[..head_len], raw[head_len..].to_vec())?;
     let chunked = response
         .header("transfer-encoding")
         .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
