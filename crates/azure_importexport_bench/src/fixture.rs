@@ -1,5 +1,8 @@
 //! What the loopback server serves: one realistic job and the listing paths.
 
+use azure_importexport_test::JobJson;
+use serde_json::json;
+
 /// Subscription of the default listing: [`DEFAULT_JOBS`] jobs (see [`subscription_for`]).
 pub const SUB: &str = "00000000-0000-0000-0000-000000010000";
 /// Resource group of every job.
@@ -56,63 +59,40 @@ pub fn list_url(base: &str, sub: &str) -> String {
     format!("{base}{}?api-version={API_VERSION}", sub_jobs_path(sub))
 }
 
+/// The fixture job: the shared [`JobJson`] in `Transferring` (so a cancel is allowed, and
+/// has not been requested yet), 37% done, with two drives (one copying, one received), a
+/// second tag and the optional address fields, so every client meets every field of the
+/// model: about 2 KB of JSON.
+fn job(name: &str) -> JobJson {
+    JobJson::new(SUB, RG, name)
+        .state("Transferring")
+        .percent_complete(37)
+        .drives([
+            json!({"driveId": "DRV0017A", "manifestFile": "\\DriveManifest.xml",
+                 "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0", "state": "Transferring",
+                 "copyStatus": "InProgress", "percentComplete": 40, "bytesSucceeded": 123456789,
+                 "verboseLogUri": "https://acct.blob.core.windows.net/waimportexport/verbose.xml"}),
+            json!({"driveId": "DRV0017C", "manifestFile": "\\DriveManifest.xml",
+                 "manifestHash": "209B21108597EF36D5785F08303F3638", "state": "Received"}),
+        ])
+        .with("/tags/cost-center", json!("42"))
+        .with("/properties/returnAddress/streetAddress2", json!("Suite 2"))
+        .with("/properties/shippingInformation/streetAddress2", json!(""))
+        .with(
+            "/properties/shippingInformation/additionalInformation",
+            json!(""),
+        )
+}
+
 /// A realistic job (about 2 KB of JSON), every field known to all clients. Its state
 /// (`Transferring`) allows a cancel, which has not been requested yet.
 pub fn job_json(name: &str) -> serde_json::Value {
-    serde_json::json!({
-        "systemData": {
-            "createdBy": "someone@example.com", "createdByType": "User",
-            "createdAt": "2024-02-03T01:01:01.1075056Z",
-            "lastModifiedBy": "someone@example.com", "lastModifiedByType": "User",
-            "lastModifiedAt": "2024-02-04T02:03:01.1974346Z"
-        },
-        "id": format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}"),
-        "name": name,
-        "type": "Microsoft.ImportExport/jobs",
-        "location": "West US",
-        "tags": {"team": "storage", "cost-center": "42"},
-        "identity": {"type": "None"},
-        "properties": {
-            "storageAccountId": format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/acct"),
-            "jobType": "Import",
-            "returnAddress": {
-                "recipientName": "Pat Doe", "streetAddress1": "1 Main St", "streetAddress2": "Suite 2",
-                "city": "Redmond", "stateOrProvince": "WA", "postalCode": "98052",
-                "countryOrRegion": "USA", "phone": "5550100000", "email": "pat@example.com"
-            },
-            "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "ACCT77X"},
-            "shippingInformation": {
-                "recipientName": "Microsoft Azure Import/Export Service",
-                "streetAddress1": "100 Datacenter Way", "streetAddress2": "",
-                "city": "Santa Clara", "stateOrProvince": "CA", "postalCode": "95050",
-                "countryOrRegion": "USA", "phone": "555 0100 0100", "additionalInformation": ""
-            },
-            "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "TRK00012345", "driveCount": 2, "shipDate": "2024-02-05"},
-            "diagnosticsPath": "waimportexport",
-            "logLevel": "Verbose",
-            "backupDriveManifest": true,
-            "state": "Transferring",
-            "cancelRequested": false,
-            "percentComplete": 37,
-            "driveList": [
-                {"driveId": "DRV0017A", "manifestFile": "\\DriveManifest.xml",
-                 "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0", "state": "Transferring",
-                 "copyStatus": "InProgress", "percentComplete": 40, "bytesSucceeded": 123456789,
-                 "verboseLogUri": "https://acct.blob.core.windows.net/waimportexport/verbose.xml"},
-                {"driveId": "DRV0017C", "manifestFile": "\\DriveManifest.xml",
-                 "manifestHash": "209B21108597EF36D5785F08303F3638", "state": "Received"}
-            ],
-            "provisioningState": "Succeeded",
-            "encryptionKey": {"kekType": "MicrosoftManaged"}
-        }
-    })
+    job(name).build()
 }
 
 /// The same job after a cancel request (what the server answers a PATCH with).
 pub fn cancelled_job_json(name: &str) -> serde_json::Value {
-    let mut job = job_json(name);
-    job["properties"]["cancelRequested"] = serde_json::json!(true);
-    job
+    job(name).cancel_requested(true).build()
 }
 
 /// A list page of `jobs` copies of the job, with the given `nextLink`: exactly the bytes

@@ -95,6 +95,20 @@ impl JobJson {
         self.with("/properties/cancelRequested", json!(requested))
     }
 
+    /// Sets `properties.percentComplete`.
+    pub fn percent_complete(self, percent: u8) -> Self {
+        self.with("/properties/percentComplete", json!(percent))
+    }
+
+    /// Replaces `properties.driveList` with `drives`, and the delivery package's
+    /// `driveCount` with their number.
+    pub fn drives(self, drives: impl IntoIterator<Item = Value>) -> Self {
+        let drives: Vec<Value> = drives.into_iter().collect();
+        let count = drives.len();
+        self.with("/properties/driveList", Value::Array(drives))
+            .with("/properties/deliveryPackage/driveCount", json!(count))
+    }
+
     /// Sets `systemData.createdAt` and `lastModifiedAt` (an incarnation, a version).
     pub fn system_data(self, created_at: &str, last_modified_at: &str) -> Self {
         self.with("/systemData/createdAt", json!(created_at))
