@@ -33,6 +33,7 @@ use azure_importexport_bench::{
     paired_ratio_stats, quick, report, sdk_client_for, start_server, subscription_for,
 };
 use azure_importexport_rest::ImportExportClient;
+use azure_importexport_test::run_bounded;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use legacy::{LegacyPage, legacy_client, legacy_client_keepalive, legacy_get_job, legacy_list_all};
 use std::hint::black_box;
@@ -448,33 +449,15 @@ fn backtrace_cost() {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
-    let mut child = match std::process::Command::new(exe)
+    let mut command = std::process::Command::new(exe);
+    command
         .env(BACKTRACE_PROBE_ENV, "1")
         .env("RUST_BACKTRACE", "1")
-        .stdin(std::process::Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!("backtrace probe not started: {e}");
-            return;
-        }
-    };
-    // Bounded: the probe takes a few seconds.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return,
-            Ok(None) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                eprintln!("backtrace probe timed out");
-                return;
-            }
-        }
+        .stdin(std::process::Stdio::null());
+    // The probe takes a few seconds; its report lines go on to this process's stdout.
+    match run_bounded(command, std::time::Duration::from_secs(120), false) {
+        Ok((_, report)) => print!("{report}"),
+        Err(e) => eprintln!("backtrace probe: {e}"),
     }
 }
 
