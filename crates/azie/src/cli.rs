@@ -33,7 +33,7 @@ pub struct Cli {
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Azure subscription id.
-    #[arg(long, global = true, env = "AZURE_SUBSCRIPTION_ID")]
+    #[arg(long, global = true, env = "AZURE_SUBSCRIPTION_ID", value_parser = parse_name)]
     pub subscription: Option<String>,
     /// Service endpoint (https, or http to a loopback emulator) [default: the --cloud's ARM
     /// endpoint, https://management.azure.com].
@@ -258,8 +258,9 @@ pub enum LocationsCommand {
     },
 }
 
-/// Resource names: no `/`, whitespace, control characters, `?` or `#`, 1..=90 chars,
-/// and not `.` or `..` (a URL path segment that would climb out of the resource's path).
+/// Resource names and subscription ids: no `/`, whitespace, control characters, `?` or
+/// `#`, 1..=90 chars, and not `.` or `..` (a URL path segment that would climb out of
+/// the resource's path).
 fn parse_name(value: &str) -> Result<String, String> {
     if value.is_empty() || value.len() > 90 {
         return Err("must be 1 to 90 characters".into());

@@ -4,9 +4,11 @@
 mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
-use common::{RG, azie, count, emulator_with};
+use common::{RG, Run, SUB, assert_mentions, azie, count, emulator_with};
 use serde_json::Value;
 use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -178,4 +180,153 @@ async fn defect_10_demo_json_prints_one_summary_document() {
     assert!(summary["archiveDir"].is_string(), "{summary}");
     assert!(run.stderr.contains("[8]"), "{}", run.stderr);
     assert!(!run.stdout.contains("demo-carrier-account"));
+}
+
+/// Review of issue 10, defect 11: a subscription id of `..`, `.` or nothing is a usage
+/// error caught while parsing the arguments (flag or environment): exit 2, nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue10_dot_or_empty_subscription_is_a_usage_error() {
+    let emulator = emulator_with(&[("a", "Completed")]).await;
+    let endpoint = emulator.uri();
+    for subscription in ["..", ".", ""] {
+        let args = [
+            "--endpoint",
+            &endpoint,
+            "--subscription",
+            subscription,
+            "jobs",
+            "show",
+            RG,
+            "a",
+        ];
+        let run = azie(None, &args, &[]).await;
+        assert_eq!(run.code, 2, "{subscription:?}: {}", run.stderr);
+        assert!(run.stderr.contains("--subscription"), "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+    let from_env = azie(
+        None,
+        &["--endpoint", &endpoint, "jobs", "delete", RG, "a", "--yes"],
+        &[("AZURE_SUBSCRIPTION_ID", "..")],
+    )
+    .await;
+    assert_eq!(from_env.code, 2, "{}", from_env.stderr);
+    assert!(
+        from_env.stderr.contains("is not a resource name"),
+        "{}",
+        from_env.stderr
+    );
+    assert!(
+        emulator.journal().is_empty(),
+        "nothing may be sent: {:?}",
+        emulator.journal()
+    );
+}
+
+/// A job of `RG/j` in `state`, of the incarnation created at `created_at`.
+fn incarnation(state: &str, created_at: &str) -> ResponseTemplate {
+    let job = azure_importexport_test::JobJson::new(SUB, RG, "j")
+        .state(state)
+        .system_data(created_at, created_at)
+        .build();
+    ResponseTemplate::new(200).set_body_json(job)
+}
+
+/// A server where `GET` of `RG/j` answers `first`, then `later`, and `DELETE` answers
+/// `delete`.
+async fn server(
+    first: ResponseTemplate,
+    later: ResponseTemplate,
+    delete: ResponseTemplate,
+) -> MockServer {
+    let server = MockServer::start().await;
+    let job_path =
+        format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/j");
+    Mock::given(method("GET"))
+        .and(path(job_path.clone()))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(job_path.clone()))
+        .respond_with(later)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(job_path))
+        .respond_with(delete)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn delete_j(server: &MockServer, output: &str) -> Run {
+    let endpoint = server.uri();
+    let args = [
+        "--endpoint",
+        &endpoint,
+        "--subscription",
+        SUB,
+        "-o",
+        output,
+        "jobs",
+        "delete",
+        RG,
+        "j",
+        "--yes",
+    ];
+    azie(None, &args, &[]).await
+}
+
+/// Review of issue 10, defect 10: the single-job table output says that a job of the same
+/// name was left alone, and that another actor removed the job (the JSON output says it
+/// in `sameNameJobLeftAlone` and `removedByAnotherActor`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue10_delete_table_reports_the_job_left_alone_and_who_removed_it() {
+    const FIRST: &str = "2026-01-01T00:00:00Z";
+    const SECOND: &str = "2026-01-02T00:00:00Z";
+    // The DELETE is answered 500; the re-read shows a new job of that name.
+    let reused = || {
+        server(
+            incarnation("Completed", FIRST),
+            incarnation("Creating", SECOND),
+            ResponseTemplate::new(500),
+        )
+    };
+    let table = delete_j(&reused().await, "table").await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert_mentions(
+        &table.stdout,
+        &[
+            "Deleted rg1/j",
+            &format!("A new job named rg1/j (created at {SECOND}, state Creating)"),
+            "left alone",
+        ],
+    );
+    let json = delete_j(&reused().await, "json").await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(json.json()["sameNameJobLeftAlone"]["createdAt"], SECOND);
+
+    // The DELETE is answered 404 and a GET agrees: someone else removed the job.
+    let removed = || {
+        server(
+            incarnation("Completed", FIRST),
+            ResponseTemplate::new(404).set_body_json(serde_json::json!(
+                {"error": {"code": "ResourceNotFound", "message": "gone"}}
+            )),
+            ResponseTemplate::new(404).set_body_json(serde_json::json!(
+                {"error": {"code": "ResourceNotFound", "message": "gone"}}
+            )),
+        )
+    };
+    let table = delete_j(&removed().await, "table").await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert_mentions(
+        &table.stdout,
+        &["rg1/j is gone", "another actor removed it"],
+    );
+    assert!(!table.stdout.contains("Deleted"), "{}", table.stdout);
+    let json = delete_j(&removed().await, "json").await;
+    assert_eq!(json.json()["removedByAnotherActor"], true);
 }

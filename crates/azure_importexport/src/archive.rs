@@ -131,9 +131,11 @@ pub trait ArchiveSink: Send + Sync + fmt::Debug {
 ///   time. `<hash>` is the start of the SHA-256 of the bytes.
 /// - Nothing is ever overwritten: archiving bytes already archived for the same
 ///   incarnation is a no-op that returns the existing file.
-/// - Writes are atomic and durable: a temporary file in the same directory, fsync,
-///   a no-clobber rename, then fsync of that directory and of every directory created
-///   on the way. On Unix the file is readable by its owner only (it holds secrets).
+/// - Writes are atomic and durable: a temporary file in the same directory, fsync, a
+///   no-clobber hard link to its name, then fsync of that directory and of every
+///   directory created on the way. On Unix the file is created readable and writable by its owner only
+///   (mode `0600`: it holds secrets) and every directory it creates (`root` included,
+///   when missing) is `0700`; directories that exist already are left as they are.
 ///
 /// Names that are not a single safe path segment (empty, `.`, `..`, or containing
 /// `/`, `\`, `:` or NUL) are refused, so a name cannot write outside `root`.
@@ -372,8 +374,6 @@ fn sortable_nanos(nanos: i128) -> String {
     )
 }
 
-/// Creates `dir` (below `root`) and fsyncs the parent of every directory it created,
-/// so the new entries survive a crash, not only the last one.
 /// Writes `bytes` to `path` only if nothing is there (`AlreadyExists` otherwise), so that
 /// no reader ever sees a partial file: a hidden temporary file in `dir`, written and
 /// synced, is hard-linked to `path` (a link, unlike a rename, never replaces what is
@@ -391,10 +391,12 @@ fn write_new_file(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> 
             dir.join(format!(".archive-{}-{n}-{nanos}.tmp", std::process::id()))
         })
         .find_map(|temporary| {
-            let created = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temporary);
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            // Archives hold secrets (BitLocker keys, carrier accounts): owner only.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let created = options.open(&temporary);
             match created {
                 Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => None,
                 created => Some(created.map(|file| (temporary, file))),
@@ -415,6 +417,8 @@ fn write_new_file(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> 
     linked
 }
 
+/// Creates `dir` (below `root`) and fsyncs the parent of every directory it created,
+/// so the new entries survive a crash, not only the last one.
 fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
     let mut missing = Vec::new();
     // Bounded by the depth of `dir`.
@@ -424,8 +428,12 @@ fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
         }
         missing.push(ancestor);
     }
+    let mut builder = std::fs::DirBuilder::new();
+    // Only their owner may list or enter the directories of an archive.
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     for created in missing.iter().rev() {
-        match std::fs::create_dir(created) {
+        match builder.create(created) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(error) => return Err(error),
@@ -448,7 +456,7 @@ fn safe_segment<'a>(what: &str, value: &'a str) -> Result<&'a str, ArchiveError>
     Ok(value)
 }
 
-/// Makes the rename itself durable.
+/// Makes the new directory entry itself durable.
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()

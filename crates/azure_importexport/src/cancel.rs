@@ -119,7 +119,17 @@ impl JobRef {
         &self,
         options: Option<CancelOptions<'_>>,
     ) -> Result<CancelOutcome, CancelError> {
-        let options = options.unwrap_or_default();
+        self.cancel_gated(options.unwrap_or_default(), |_| Ok(()))
+            .await
+    }
+
+    /// [`cancel`](Self::cancel), with `gate` judging the job as first read, before
+    /// anything else is decided or sent (a caller's own precondition).
+    pub(crate) async fn cancel_gated(
+        &self,
+        options: CancelOptions<'_>,
+        gate: impl FnOnce(&Job) -> Result<(), CancelError>,
+    ) -> Result<CancelOutcome, CancelError> {
         let context = &options.method_options.context;
         let policy = options
             .retry
@@ -128,16 +138,26 @@ impl JobRef {
         let budget = self.client.budget(&policy);
 
         let checked = self.fetch(&budget, context).await?;
+        tracing::debug!(
+            job = %self.label(),
+            state = %checked.state(),
+            cancel_requested = checked.cancel_requested(),
+            created_at = checked.created_at(),
+            "cancel: job looked up"
+        );
         if let Some(expected) = &options.expected_created_at {
             if !checked.is_incarnation(expected) {
+                tracing::debug!(job = %self.label(), expected = %expected, "cancel refused: another incarnation has the name");
                 return Err(CancelError::Replaced {
                     job: self.label(),
                     created_at: checked.created_at().unwrap_or_default().to_owned(),
                 });
             }
         }
+        gate(&checked)?;
         let state_at_request = checked.state();
         if checked.cancel_requested() {
+            tracing::debug!(job = %self.label(), "cancel: already requested, no PATCH");
             return Ok(CancelOutcome::new(state_at_request, checked, true, 0));
         }
         self.check_cancellable(&checked, 0)?;
@@ -156,7 +176,14 @@ impl JobRef {
                 let response = jobs.update(rg, name, body, Some(options)).await?;
                 Ok(Bytes::from(response.into_body()))
             });
-            let failure = match sent.await {
+            let sent = sent.await;
+            tracing::debug!(
+                job = %self.label(),
+                attempt = patches.made(),
+                ok = sent.is_ok(),
+                "cancel: PATCH sent"
+            );
+            let failure = match sent {
                 Ok(body) => match Job::from_json(body) {
                     // Success only when the service shows the cancel request.
                     Ok(job) if job.cancel_requested() => {
@@ -215,6 +242,9 @@ impl JobRef {
 
     /// What a re-read says: done (`cancelRequested`), refused (another incarnation,
     /// a state past `Transferring`, an identity that cannot be proven), or still to do.
+    ///
+    /// Without `systemData` the PATCH is repeated only to a job whose bytes are those
+    /// checked (the PATCH was not applied); a job that changed is [`CancelError::Unproven`].
     fn judge(
         &self,
         checked: &Job,
@@ -223,7 +253,15 @@ impl JobRef {
         patch_attempts: u32,
     ) -> Result<Reread, CancelError> {
         let incarnation = checked.incarnation_of(&job);
+        tracing::debug!(
+            job = %self.label(),
+            state = %job.state(),
+            cancel_requested = job.cancel_requested(),
+            ?incarnation,
+            "cancel: job re-read"
+        );
         if incarnation == Incarnation::Other {
+            tracing::debug!(job = %self.label(), "cancel refused: the name was reused, the new job is left alone");
             return Err(CancelError::Replaced {
                 job: self.label(),
                 created_at: job.created_at().unwrap_or_default().to_owned(),
@@ -238,7 +276,8 @@ impl JobRef {
             ))));
         }
         self.check_cancellable(&job, patch_attempts)?;
-        if incarnation == Incarnation::Unproven {
+        if incarnation == Incarnation::Unproven && job.json() != checked.json() {
+            tracing::debug!(job = %self.label(), "cancel refused: the job changed and no systemData proves it is the one checked");
             return Err(CancelError::Unproven { job: self.label() });
         }
         Ok(Reread::StillToDo)
@@ -249,6 +288,7 @@ impl JobRef {
         if state.can_cancel() {
             Ok(())
         } else {
+            tracing::debug!(job = %self.label(), %state, patch_attempts, "cancel refused: the state does not allow it");
             Err(CancelError::TooLate {
                 job: self.label(),
                 state,

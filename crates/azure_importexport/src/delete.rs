@@ -6,7 +6,7 @@ use crate::cancel::{CancelOptions, CancelOutcome};
 use crate::client::{JobRef, method_options};
 use crate::error::{CancelAndDeleteError, CancelError, DeleteError};
 use crate::job::{Incarnation, Job};
-use crate::retry::{Budget, Failure, RetryPolicy};
+use crate::retry::{Budget, Failure, RetryPolicy, Transient};
 use crate::state::{JobState, JobStateExt as _};
 use crate::wait::WaitOptions;
 use azure_core::fmt::SafeDebug;
@@ -51,11 +51,12 @@ pub struct DeleteOutcome {
     pub archived_to: Option<String>,
     /// DELETE requests sent.
     pub delete_attempts: u32,
-    /// The job was found gone after an ambiguous DELETE of this call (5xx, timeout,
-    /// unconfirmed 2xx): that attempt deleted it.
+    /// The job was found gone by the read right after an ambiguous DELETE of this call
+    /// (5xx, timeout, unconfirmed 2xx): that attempt deleted it.
     pub deleted_by_earlier_attempt: bool,
-    /// The job was found gone with no ambiguous DELETE of this call behind it: someone
-    /// else (or the service's expiry) removed it after it was checked.
+    /// The job was found gone although the latest read showed it, with no ambiguous
+    /// DELETE of this call since (a DELETE answered 404 included): someone else (or the
+    /// service's expiry) removed it after it was checked.
     pub removed_by_another_actor: bool,
     /// A job of the same name exists now but is another incarnation (another
     /// `systemData.createdAt`): it was never checked, and it was left alone.
@@ -88,7 +89,10 @@ impl SameNameJob {
 const MAX_ARCHIVE_ROUNDS: u32 = 3;
 
 /// Options for [`JobRef::cancel_and_delete`].
-#[derive(Clone, Debug, Default)]
+///
+/// `method_options` (the caller's context) is carried to every request of every step;
+/// a step whose own `method_options` has a non-empty context uses that one instead.
+#[derive(Clone, Default, SafeDebug)]
 pub struct CancelAndDeleteOptions<'a> {
     /// The cancel step.
     pub cancel: CancelOptions<'a>,
@@ -96,6 +100,16 @@ pub struct CancelAndDeleteOptions<'a> {
     pub wait: WaitOptions<'a>,
     /// The delete step.
     pub delete: DeleteOptions<'a>,
+    /// The caller's context (cancellation, telemetry), for the cancel, the wait and the
+    /// delete alike, unless a step sets its own.
+    pub method_options: ClientMethodOptions<'a>,
+}
+
+/// `step`'s own options, or else the caller's `shared` ones.
+fn inherit<'a>(step: &mut ClientMethodOptions<'a>, shared: &ClientMethodOptions<'a>) {
+    if step.context.is_empty() {
+        step.clone_from(shared);
+    }
 }
 
 /// What [`JobRef::cancel_and_delete`] did.
@@ -119,10 +133,15 @@ impl JobRef {
     ///    goes only to the incarnation and version that was archived (a changed job is
     ///    archived again; a new job of the same name is left alone).
     /// 3. DELETE, retrying transient failures. Before any retry the job is re-read: a
-    ///    404 means it is gone (deleted by an earlier, ambiguous attempt, or by someone
-    ///    else); another incarnation (another `systemData.createdAt`) means the checked
-    ///    job is gone and the new one is left alone, with no further DELETE; where the
-    ///    incarnation cannot be proven ([`DeleteError::Unproven`]) nothing more is sent.
+    ///    404 means it is gone (deleted by the ambiguous attempt just before, or by
+    ///    someone else); another incarnation (another `systemData.createdAt`) means the
+    ///    checked job is gone and the new one is left alone, with no further DELETE.
+    ///    After an ambiguous failure, a job without `systemData.createdAt` cannot be
+    ///    proven to be the one checked, identical bytes included (a job re-created from
+    ///    the same body reads the same): [`DeleteError::Unproven`], nothing more is sent.
+    ///    A job that changed is archived again, and re-read, before the retry.
+    ///    A DELETE answered 404 (the first or a retry) follows a read that showed the
+    ///    job: a GET confirms it is gone, and it is reported as removed by another actor.
     /// 4. Confirm with a GET that answers 404 (or shows only a new incarnation).
     ///
     /// A `409` (`JobCannotBeDeleted`: the job moved on between the check and the
@@ -175,8 +194,15 @@ impl JobRef {
         let budget = self.client.budget(&policy);
 
         let checked = self.fetch(&budget, context).await?;
+        tracing::debug!(
+            job = %self.label(),
+            state = %checked.state(),
+            created_at = checked.created_at(),
+            "delete: job looked up"
+        );
         if let Some(expected) = &options.expected_created_at {
             if !checked.is_incarnation(expected) {
+                tracing::debug!(job = %self.label(), expected = %expected, "delete refused: another incarnation has the name");
                 return Err(DeleteError::Replaced {
                     job: self.label(),
                     created_at: checked.created_at().map(str::to_owned),
@@ -203,8 +229,14 @@ impl JobRef {
     }
 
     /// Cancels the job, waits until it is `Completed` (a cancelled job ends there),
-    /// then deletes it with [`safe_delete`](Self::safe_delete). A job that is already
-    /// `Completed` is deleted directly.
+    /// then deletes it with [`safe_delete`](Self::safe_delete), and only that
+    /// incarnation of it (by `systemData.createdAt`). A job that is already `Completed`
+    /// is deleted directly.
+    ///
+    /// Where the job reports no `systemData.createdAt` (older api-versions), the job
+    /// found `Completed` later cannot be proven to be the one cancelled: unless it is
+    /// `Completed` already, this refuses with [`CancelError::Unproven`] (in
+    /// [`CancelAndDeleteError::Cancel`]) before any PATCH or DELETE.
     ///
     /// ```no_run
     /// # use azure_importexport::{CancelAndDeleteOptions, DeleteOptions, FsArchive, ImportExport};
@@ -224,8 +256,30 @@ impl JobRef {
         wait_timeout: Duration,
         options: Option<CancelAndDeleteOptions<'_>>,
     ) -> Result<CancelAndDeleteOutcome, CancelAndDeleteError> {
-        let options = options.unwrap_or_default();
-        let cancel = match self.cancel(Some(options.cancel)).await {
+        let CancelAndDeleteOptions {
+            mut cancel,
+            mut wait,
+            delete: mut delete_options,
+            method_options,
+        } = options.unwrap_or_default();
+        inherit(&mut cancel.method_options, &method_options);
+        inherit(&mut wait.method_options, &method_options);
+        inherit(&mut delete_options.method_options, &method_options);
+        // The wait and the delete must reach the job cancelled: only its createdAt can
+        // say so. A job already Completed is not cancelled: safe_delete checks it alone.
+        let mut checked_incarnation = None;
+        let provable = |checked: &Job| match checked.created_at() {
+            Some(created_at) => {
+                checked_incarnation = Some(created_at.to_owned());
+                Ok(())
+            }
+            None if checked.state() == JobState::Completed => Ok(()),
+            None => {
+                tracing::debug!(job = %self.label(), "cancel_and_delete refused: no systemData.createdAt to prove the job deleted later is the one cancelled");
+                Err(CancelError::Unproven { job: self.label() })
+            }
+        };
+        let cancel = match self.cancel_gated(cancel, provable).await {
             Ok(outcome) => Some(outcome),
             Err(CancelError::TooLate {
                 state: JobState::Completed,
@@ -233,17 +287,14 @@ impl JobRef {
             }) => None,
             Err(error) => return Err(CancelAndDeleteError::Cancel(error)),
         };
-        let mut delete_options = options.delete;
-        if let Some(cancelled) = &cancel {
-            self.wait_until(JobState::Completed, wait_timeout, Some(options.wait))
+        if cancel.is_some() {
+            // Delete the job that was cancelled, not a new one that took its name.
+            if let Some(created_at) = checked_incarnation {
+                delete_options.expected_created_at.get_or_insert(created_at);
+            }
+            self.wait_until(JobState::Completed, wait_timeout, Some(wait))
                 .await
                 .map_err(CancelAndDeleteError::Wait)?;
-            // Delete the job that was cancelled, not a new one that took its name.
-            if let Some(created_at) = cancelled.job.created_at() {
-                delete_options
-                    .expected_created_at
-                    .get_or_insert_with(|| created_at.to_owned());
-            }
         }
         let delete = self
             .safe_delete(Some(delete_options))
@@ -266,13 +317,26 @@ struct DeleteRun<'r> {
 }
 
 /// Who removed the checked job, as far as this call can tell.
+#[derive(Clone, Copy, Debug)]
 enum Gone {
     /// The DELETE of this call was answered with success.
     ThisCall,
-    /// Not found after an ambiguous DELETE of this call.
+    /// Not found right after an ambiguous DELETE of this call (no read in between).
     EarlierAttempt,
-    /// Not found with no ambiguous DELETE of this call behind it.
+    /// Not found although the latest read (or the answer to the latest DELETE)
+    /// showed it there: someone else, or the service's expiry, removed it.
     AnotherActor,
+}
+
+impl Gone {
+    /// Who removed a job found gone by the read that follows a failed DELETE.
+    fn after(failure: &Transient) -> Self {
+        if failure.ambiguous {
+            Gone::EarlierAttempt
+        } else {
+            Gone::AnotherActor
+        }
+    }
 }
 
 impl DeleteRun<'_> {
@@ -301,9 +365,11 @@ impl DeleteRun<'_> {
             if now.json() == self.subject.json() {
                 return Ok(None);
             }
+            tracing::debug!(job = %self.job_ref.label(), state = %now.state(), "delete: the job changed while it was archived; archiving the new version");
             self.job_ref.check_deletable(&now)?;
             self.subject = now;
         }
+        tracing::debug!(job = %self.job_ref.label(), rounds = MAX_ARCHIVE_ROUNDS, "delete refused: the job kept changing while it was archived");
         Err(DeleteError::KeptChanging {
             job: self.job_ref.label(),
             rounds: MAX_ARCHIVE_ROUNDS,
@@ -325,6 +391,13 @@ impl DeleteRun<'_> {
                 job: job_ref.label(),
                 source,
             })?;
+        tracing::debug!(
+            job = %job_ref.label(),
+            created_at = self.subject.created_at(),
+            last_modified_at = self.subject.last_modified_at(),
+            archived_to = %location,
+            "delete: job archived"
+        );
         self.archived_to = Some(location);
         Ok(())
     }
@@ -336,14 +409,6 @@ impl DeleteRun<'_> {
         let mut deletes = budget.attempts(format!("DELETE job {}", job_ref.label()));
         let jobs = &job_ref.client.rest().jobs();
         let (rg, name) = (job_ref.resource_group.as_str(), job_ref.name.as_str());
-        let mut ambiguous_before = false;
-        let gone_before = |ambiguous: bool| {
-            if ambiguous {
-                Gone::EarlierAttempt
-            } else {
-                Gone::AnotherActor
-            }
-        };
         // Bounded: `pause` fails once `max_attempts` DELETEs were sent, and `attempt`
         // once the time budget is spent.
         loop {
@@ -354,14 +419,18 @@ impl DeleteRun<'_> {
                 .attempt(async move { jobs.delete(rg, name, Some(options)).await.map(drop) });
             let sent = sent.await;
             self.delete_attempts = deletes.made();
+            tracing::debug!(
+                job = %job_ref.label(),
+                attempt = self.delete_attempts,
+                ok = sent.is_ok(),
+                "delete: DELETE sent"
+            );
             let failure = match sent {
                 Ok(()) => return Ok(None),
-                Err(Failure::Final(error)) if error.is_not_found() && ambiguous_before => {
-                    return Ok(Some(self.outcome(Gone::EarlierAttempt, None)));
-                }
+                // The latest read (the look-up, or the re-read before this retry) showed
+                // the job, and nothing of this call is unresolved since: someone else
+                // removed it. Believe the 404 only if a read agrees.
                 Err(Failure::Final(error)) if error.is_not_found() => {
-                    // Nothing of this call can have removed it: believe the 404 only if a
-                    // read agrees.
                     return match job_ref.fetch(budget, self.context()).await {
                         Err(read) if read.is_not_found() => {
                             Ok(Some(self.outcome(Gone::AnotherActor, None)))
@@ -375,9 +444,9 @@ impl DeleteRun<'_> {
                 Err(Failure::Final(error)) if error.is_state_refusal() => {
                     // The job moved on between the check and the DELETE: say where it is now.
                     return match job_ref.fetch(self.budget, self.context()).await {
-                        Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => Ok(
-                            Some(self.outcome(gone_before(ambiguous_before), Some(&now))),
-                        ),
+                        Ok(now) if self.subject.incarnation_of(&now) == Incarnation::Other => {
+                            Ok(Some(self.outcome(Gone::AnotherActor, Some(&now))))
+                        }
                         Ok(now) if !now.state().can_delete() => Err(job_ref.not_deletable(&now)),
                         _ => Err(error.into()),
                     };
@@ -385,7 +454,6 @@ impl DeleteRun<'_> {
                 Err(Failure::Final(error)) => return Err(error.into()),
                 Err(Failure::Transient(failure)) => failure,
             };
-            ambiguous_before |= failure.ambiguous;
             let retry = match deletes.pause(&failure).await {
                 // Not applied (throttled, not connected): nothing to resolve.
                 Err(give_up) if !failure.ambiguous => return Err(give_up.into()),
@@ -395,7 +463,7 @@ impl DeleteRun<'_> {
             // someone may have re-created the name.
             let now = match job_ref.fetch(self.budget, self.context()).await {
                 Err(read) if read.is_not_found() => {
-                    return Ok(Some(self.outcome(gone_before(ambiguous_before), None)));
+                    return Ok(Some(self.outcome(Gone::after(&failure), None)));
                 }
                 Err(read) => {
                     let error = match retry {
@@ -406,27 +474,40 @@ impl DeleteRun<'_> {
                 }
                 Ok(now) => now,
             };
-            match self.subject.incarnation_of(&now) {
+            let incarnation = self.subject.incarnation_of(&now);
+            tracing::debug!(
+                job = %job_ref.label(),
+                state = %now.state(),
+                ?incarnation,
+                ambiguous = failure.ambiguous,
+                "delete: job re-read before a retry"
+            );
+            match incarnation {
                 Incarnation::Other => {
-                    return Ok(Some(
-                        self.outcome(gone_before(ambiguous_before), Some(&now)),
-                    ));
+                    tracing::debug!(job = %job_ref.label(), created_at = now.created_at(), "delete: the name was reused; the new job is left alone");
+                    return Ok(Some(self.outcome(Gone::after(&failure), Some(&now))));
                 }
-                Incarnation::Unproven => {
+                // The DELETE may have been applied, and nothing proves that the job there
+                // now is the one checked (identical bytes included: a job re-created from
+                // the same body reads the same).
+                Incarnation::Unproven if failure.ambiguous => {
+                    tracing::debug!(job = %job_ref.label(), "delete refused: no systemData.createdAt proves the job there now is the one checked; no further DELETE");
                     return Err(DeleteError::Unproven {
                         job: job_ref.label(),
                         delete_attempts: deletes.made(),
                     });
                 }
-                Incarnation::Same => {}
+                // Not applied: the job there now is checked like a first look-up.
+                Incarnation::Same | Incarnation::Unproven => {}
             }
             job_ref.check_deletable(&now)?;
             retry.map_err(|give_up| give_up.with_elapsed(self.budget.elapsed()))?;
             if now.json() != self.subject.json() {
+                // A changed version goes through the same archive-then-verify path as
+                // the first attempt before it can be deleted.
                 self.subject = now;
-                if let Some(sink) = &self.options.archive {
-                    // A changed version is archived before it can be deleted.
-                    self.archive(sink.as_ref()).await?;
+                if let Some(gone) = self.archive_what_will_be_deleted().await? {
+                    return Ok(Some(gone));
                 }
             }
         }
@@ -453,6 +534,13 @@ impl DeleteRun<'_> {
     }
 
     fn outcome(&self, gone: Gone, same_name: Option<&Job>) -> DeleteOutcome {
+        tracing::debug!(
+            job = %self.job_ref.label(),
+            ?gone,
+            delete_attempts = self.delete_attempts,
+            same_name_job_left_alone = same_name.is_some(),
+            "delete: the job checked is gone"
+        );
         DeleteOutcome {
             state_at_delete: self.state_at_delete.clone(),
             archived_to: self.archived_to.clone(),
@@ -470,6 +558,7 @@ impl JobRef {
         if job.state().can_delete() {
             Ok(())
         } else {
+            tracing::debug!(job = %self.label(), state = %job.state(), "delete refused: only Creating or Completed jobs can be deleted");
             Err(self.not_deletable(job))
         }
     }

@@ -140,15 +140,32 @@ impl Job {
 
     /// Whether `other` is provably the same incarnation of the job as `self`.
     ///
-    /// Both have `systemData.createdAt`: the same instant means the same incarnation.
-    /// Neither has it (older api-versions): only identical bytes count as the same,
-    /// because an archive of one is then an archive of the other. Anything else is
-    /// [`Incarnation::Unproven`].
+    /// Only `systemData.createdAt` proves it: the same instant on both is the same
+    /// incarnation, two different instants are two incarnations. Without it on either
+    /// side (api-versions without `systemData`) nothing is proven, not even by identical
+    /// bytes: a job deleted and re-created from the same body reads the same, so this is
+    /// [`Incarnation::Unproven`] and a helper sends no further write on its strength.
+    ///
+    /// ```
+    /// use azure_importexport::{Incarnation, Job};
+    ///
+    /// let job = |created: &str| {
+    ///     let system_data = match created {
+    ///         "" => String::new(),
+    ///         at => format!(r#","systemData":{{"createdAt":"{at}"}}"#),
+    ///     };
+    ///     Job::from_json(format!(r#"{{"name":"j1"{system_data}}}"#).into_bytes()).unwrap()
+    /// };
+    /// let first = job("2026-01-01T00:00:00Z");
+    /// assert_eq!(first.incarnation_of(&job("2026-01-01T00:00:00.000Z")), Incarnation::Same);
+    /// assert_eq!(first.incarnation_of(&job("2026-01-02T00:00:00Z")), Incarnation::Other);
+    /// // Identical bytes without systemData prove nothing.
+    /// assert_eq!(job("").incarnation_of(&job("")), Incarnation::Unproven);
+    /// ```
     pub fn incarnation_of(&self, other: &Job) -> Incarnation {
         match (self.created_at(), other.created_at()) {
             (Some(mine), Some(theirs)) if same_instant(mine, theirs) => Incarnation::Same,
             (Some(_), Some(_)) => Incarnation::Other,
-            _ if self.json == other.json => Incarnation::Same,
             _ => Incarnation::Unproven,
         }
     }
@@ -181,11 +198,12 @@ impl Job {
 /// How a job read later relates to the job a helper checked ([`Job::incarnation_of`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Incarnation {
-    /// The same job (same `createdAt`, or identical bytes).
+    /// The same job: the same `systemData.createdAt`.
     Same,
     /// Another job that reuses the name: the checked one was deleted.
     Other,
-    /// Cannot be told apart: no `systemData.createdAt` and different bytes.
+    /// Cannot be told apart: no `systemData.createdAt` on one side or both (identical
+    /// bytes included).
     Unproven,
 }
 

@@ -122,3 +122,18 @@ pub use wait::{ProgressCallback, WaitOptions, WaitProgress, WaitTarget};
 
 /// The generated low-level crate, re-exported (models, raw client, service errors).
 pub use azure_importexport_rest as rest;
+
+/// Helpers shared by the unit tests of several modules.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use azure_core::http::headers::Headers;
+
+    /// Headers from `(name, value)` pairs.
+    pub(crate) fn headers(pairs: &[(&'static str, &'static str)]) -> Headers {
+        let mut headers = Headers::new();
+        for (name, value) in pairs {
+            headers.insert(*name, *value);
+        }
+        headers
+    }
+}

@@ -37,13 +37,17 @@ use std::time::{Duration, Instant, SystemTime};
 pub struct RetryPolicy {
     /// Requests allowed per operation, the first included (0 is treated as 1).
     pub max_attempts: u32,
-    /// Time budget of the helper call: no retry is scheduled whose backoff would end
-    /// past it. (An attempt already started may still run up to `attempt_timeout`, so
-    /// a call takes at most `max_elapsed + attempt_timeout`.)
+    /// Time budget of the helper call, shared by all of its requests (re-reads
+    /// included): no request starts once it is spent, each request's timeout is clipped
+    /// to the time left, and no retry is scheduled whose backoff would end past it. So
+    /// the requests of a call end within `max_elapsed` (plus scheduling), whatever
+    /// `attempt_timeout` says. Work that is not a request is not cut short: an
+    /// [`ArchiveSink`](crate::ArchiveSink) write in `safe_delete` runs to its end, and
+    /// no request follows it once the budget is spent.
     pub max_elapsed: Duration,
-    /// Time allowed for one request (real time: it guards real I/O, even when a
-    /// virtual clock is injected). An attempt that exceeds it counts as a transient,
-    /// ambiguous failure.
+    /// Time allowed for one request, clipped to what is left of `max_elapsed` (real
+    /// time: it guards real I/O, even when a virtual clock is injected). An attempt
+    /// that exceeds it counts as a transient, ambiguous failure.
     pub attempt_timeout: Duration,
     /// Backoff before the first retry (before jitter).
     pub initial_delay: Duration,
@@ -108,7 +112,8 @@ impl RetryPolicy {
         self
     }
 
-    fn attempts_allowed(&self) -> u32 {
+    /// `max_attempts`, at least 1.
+    pub(crate) fn attempts_allowed(&self) -> u32 {
         self.max_attempts.max(1)
     }
 
@@ -414,14 +419,7 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> Headers {
-        let mut headers = Headers::new();
-        for (name, value) in pairs {
-            headers.insert(*name, *value);
-        }
-        headers
-    }
+    use crate::test_support::headers;
 
     #[test]
     fn retry_after_forms() {

@@ -183,7 +183,7 @@ impl Policy for ArmThrottle {
 mod tests {
     use super::*;
     use crate::clock::VirtualClock;
-    use azure_core::http::headers::Headers;
+    use crate::test_support::headers;
 
     fn throttle() -> (ArmThrottle, VirtualClock) {
         let clock = VirtualClock::new();
@@ -192,14 +192,6 @@ mod tests {
             ..ArmLimits::default()
         };
         (ArmThrottle::new(limits, Arc::new(clock.clone())), clock)
-    }
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> Headers {
-        let mut headers = Headers::new();
-        for (name, value) in pairs {
-            headers.insert(*name, *value);
-        }
-        headers
     }
 
     #[test]

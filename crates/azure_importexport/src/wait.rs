@@ -222,8 +222,11 @@ impl JobRef {
     ///
     /// Ends with [`WaitError::Timeout`] (elapsed, polls, last state),
     /// [`WaitError::Unreachable`] (the job is in a state from which the target cannot
-    /// be met), [`WaitError::Gone`] (404), or a request error that outlasted the poll's
-    /// retries.
+    /// be met), [`WaitError::Gone`] (404, or another incarnation of the name), a final
+    /// service answer (400, 401, 403), or a failure without a service answer (credential,
+    /// configuration) repeated `max_attempts` polls in a row. A failed poll (retries
+    /// spent, an unreadable reply, a credential or transport failure) does not end the
+    /// wait: the next poll comes within the deadline.
     ///
     /// ```
     /// # use azure_importexport::{ImportExport, ImportExportOptions, JobState, StaticTokenCredential, VirtualClock, WaitOptions};
@@ -277,6 +280,8 @@ impl JobRef {
         let mut polls = 0u32;
         let mut last_state: Option<JobState> = None;
         let mut last_poll_error: Option<String>;
+        // Polls in a row that failed without a service answer (credential, transport).
+        let mut failed_in_a_row = 0u32;
         // The first job seen: a later poll that shows another incarnation means the
         // waited-for job was deleted and its name reused.
         let mut first_seen: Option<Job> = None;
@@ -295,11 +300,20 @@ impl JobRef {
             match self.fetch(&budget, context).await {
                 Ok(job) => {
                     last_poll_error = None;
+                    failed_in_a_row = 0;
+                    tracing::debug!(
+                        job = %self.label(),
+                        polls,
+                        state = %job.state(),
+                        percent_complete = job.percent_complete(),
+                        "wait: polled"
+                    );
                     if let Some(replaced_by) = first_seen
                         .as_ref()
                         .filter(|first| first.incarnation_of(&job) == Incarnation::Other)
                         .and(job.created_at())
                     {
+                        tracing::debug!(job = %self.label(), replaced_by, "wait stopped: the name was reused by another job");
                         return Err(WaitError::Gone {
                             job: self.label(),
                             elapsed: elapsed(),
@@ -325,6 +339,7 @@ impl JobRef {
                         return Ok(job);
                     }
                     if target.is_unreachable_from(&job) {
+                        tracing::debug!(job = %self.label(), %target, %state, "wait stopped: the target can no longer be reached");
                         return Err(WaitError::Unreachable {
                             job: self.label(),
                             target: target.to_string(),
@@ -334,6 +349,7 @@ impl JobRef {
                     first_seen.get_or_insert(job);
                 }
                 Err(error) if error.is_not_found() => {
+                    tracing::debug!(job = %self.label(), polls, "wait stopped: the job is gone (404)");
                     return Err(WaitError::Gone {
                         job: self.label(),
                         elapsed: elapsed(),
@@ -347,10 +363,24 @@ impl JobRef {
                 Err(
                     error @ (RequestError::GaveUp { .. } | RequestError::InvalidResponse { .. }),
                 ) => {
-                    tracing::debug!(job = %self.label(), %error, "poll failed; waiting on");
+                    tracing::debug!(job = %self.label(), %error, "wait: poll failed; waiting on");
+                    failed_in_a_row = 0;
                     last_poll_error = Some(error.to_string());
                 }
-                // A final answer (400, 401, 403, a configuration error) will not change.
+                // No service answer (a credential or transport failure: a token endpoint
+                // that refused a connection once) is an outage too; only the same kind of
+                // failure `max_attempts` polls in a row (a credential that does not work)
+                // ends the wait early.
+                Err(error @ RequestError::Failed { .. }) => {
+                    failed_in_a_row = failed_in_a_row.saturating_add(1);
+                    if failed_in_a_row >= policy.attempts_allowed() {
+                        tracing::debug!(job = %self.label(), %error, failed_in_a_row, "wait stopped: the poll keeps failing the same way");
+                        return Err(error.into());
+                    }
+                    tracing::debug!(job = %self.label(), %error, failed_in_a_row, "wait: poll failed; waiting on");
+                    last_poll_error = Some(error.to_string());
+                }
+                // A final answer (400, 401, 403) will not change.
                 Err(error) => return Err(error.into()),
             }
 
@@ -361,6 +391,7 @@ impl JobRef {
             let time_left = timeout.saturating_sub(elapsed());
             // A poll at the deadline would have no time left to run: stop there instead.
             if delay >= time_left {
+                tracing::debug!(job = %self.label(), ?time_left, polls, "wait: no time for another poll; sleeping to the deadline");
                 clock.sleep(time_left).await;
                 return Err(WaitError::Timeout {
                     job: self.label(),
@@ -371,6 +402,7 @@ impl JobRef {
                     last_poll_error,
                 });
             }
+            tracing::debug!(job = %self.label(), ?delay, polls, "wait: next poll");
             clock.sleep(delay).await;
         }
     }

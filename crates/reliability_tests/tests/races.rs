@@ -8,9 +8,14 @@ use azure_importexport::{
     RetryPolicy, TokioClock, WaitError, WaitOptions,
 };
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
-use reliability_tests::{RG, SUB, TestClock, client, job_body};
+use azure_importexport_test::{BITLOCKER_KEY, CARRIER_ACCOUNT};
+use reliability_tests::{RG, SUB, TOKEN, TestClock, client, job_body};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -122,6 +127,42 @@ async fn issue10_retried_delete_without_system_data_sends_no_second_delete() {
     );
     assert_eq!(deletes_of(&emulator).len(), 1);
     assert!(emulator.job_json(SUB, RG, JOB).is_some());
+}
+
+/// Item 1, without `systemData`, when the job is re-created from the same body: it reads
+/// byte for byte as the job checked, which still proves nothing (review of issue 10,
+/// defect 2). No further DELETE is sent and the new job survives.
+#[tokio::test]
+async fn issue10_a_job_recreated_from_the_same_body_is_not_deleted_without_system_data() {
+    let emulator = Emulator::start().await;
+    emulator.insert_job(SUB, RG, JOB, job("Creating", None));
+    emulator.inject(FaultRule::new(
+        RequestKind::DeleteJob,
+        1,
+        Fault::StatusAfterApply { status: 500 },
+    ));
+    let clock = TestClock::new(SystemTime::now());
+    let actor = emulator.clone();
+    clock.on_sleep(move |_| actor.insert_job(SUB, RG, JOB, job("Creating", None)));
+    let sdk = client(&emulator.uri(), clock, policy(), None);
+
+    let error = sdk.job(RG, JOB).safe_delete(None).await.unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            DeleteError::Unproven {
+                delete_attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(deletes_of(&emulator).len(), 1);
+    assert!(
+        emulator.job_json(SUB, RG, JOB).is_some(),
+        "the re-created job survives"
+    );
 }
 
 /// Item 2: deleting `job-1` into an archive, then a new `job-1` into the same archive,
@@ -310,5 +351,105 @@ async fn issue10_a_cancel_never_outlives_max_elapsed() {
             "reported {elapsed:?}, took {took:?}"
         ),
         other => panic!("{other:?}"),
+    }
+}
+
+/// The events of the SDK's decisions, as `azie --verbose` shows them (target: the
+/// module, e.g. `azure_importexport::delete`), captured on this thread.
+fn capture_events() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = buffer.clone();
+    let layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_target(true)
+        .without_time()
+        .with_writer(move || CaptureWriter(writer.clone()));
+    let filter = Targets::new().with_target("azure_importexport", LevelFilter::DEBUG);
+    let subscriber = tracing_subscriber::registry().with(layer.with_filter(filter));
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Review of issue 10, defect 9: `--verbose` shows the SDK's decisions: the state seen,
+/// each refusal and why, each archive written, each wait poll's state and delay; and
+/// never a secret.
+#[tokio::test]
+async fn issue10_the_sdk_traces_its_decisions_without_secrets() {
+    let (events, _guard) = capture_events();
+    let emulator = Emulator::start().await;
+    emulator.insert_job(SUB, RG, JOB, job("Completed", Some(FIRST_INCARNATION)));
+    emulator.insert_job(
+        SUB,
+        RG,
+        "packing",
+        job("Packaging", Some(FIRST_INCARNATION)),
+    );
+    emulator.insert_job(
+        SUB,
+        RG,
+        "shipping",
+        job("Shipping", Some(FIRST_INCARNATION)),
+    );
+    let archive_dir = tempfile::tempdir().unwrap();
+    let sdk = client(
+        &emulator.uri(),
+        TestClock::new(SystemTime::now()),
+        policy(),
+        None,
+    );
+
+    sdk.job(RG, JOB)
+        .safe_delete(Some(
+            DeleteOptions::default().with_archive(FsArchive::new(archive_dir.path())),
+        ))
+        .await
+        .unwrap();
+    sdk.job(RG, "packing").cancel(None).await.unwrap_err();
+    sdk.job(RG, "packing").safe_delete(None).await.unwrap_err();
+    let waited = WaitOptions::default().with_delays(Duration::from_secs(5), Duration::from_secs(5));
+    sdk.job(RG, "shipping")
+        .wait_until(JobState::Completed, Duration::from_secs(12), Some(waited))
+        .await
+        .unwrap_err();
+
+    let text = String::from_utf8(events.lock().unwrap().clone()).unwrap();
+    for (target, message) in [
+        ("azure_importexport::delete", "delete: job looked up"),
+        ("azure_importexport::delete", "delete: job archived"),
+        ("azure_importexport::delete", "delete: DELETE sent"),
+        (
+            "azure_importexport::delete",
+            "delete refused: only Creating or Completed",
+        ),
+        ("azure_importexport::cancel", "cancel: job looked up"),
+        (
+            "azure_importexport::cancel",
+            "cancel refused: the state does not allow it",
+        ),
+        ("azure_importexport::wait", "wait: polled"),
+        ("azure_importexport::wait", "wait: next poll"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|line| line.contains(&format!("{target}: {message}"))),
+            "no {target} event {message:?} in:\n{text}"
+        );
+    }
+    assert!(text.contains("state=Packaging"), "{text}");
+    assert!(text.contains("delay=5s"), "{text}");
+    for secret in [TOKEN, BITLOCKER_KEY, CARRIER_ACCOUNT] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
     }
 }

@@ -107,19 +107,38 @@ async fn delete(global: &GlobalArgs, job_ref: &JobRef, args: &DeleteArgs) -> Res
     };
     match global.output {
         OutputFormat::Json => output::print_json(&outcome)?,
-        OutputFormat::Table => {
-            let archived = outcome["archivedTo"]
-                .as_str()
-                .map(|p| format!(" (archived to {p})"));
-            println!(
-                "Deleted {}/{}{}",
-                job_ref.resource_group(),
-                job_ref.name(),
-                archived.unwrap_or_default()
-            );
-        }
+        OutputFormat::Table => print_deleted(job_ref, &outcome),
     }
     Ok(())
+}
+
+/// The table form of a delete outcome (`outcome` is its JSON form): what was deleted,
+/// by whom, and the job of the same name that was left alone.
+fn print_deleted(job_ref: &JobRef, outcome: &Value) {
+    let label = format!("{}/{}", job_ref.resource_group(), job_ref.name());
+    let archived = outcome["archivedTo"]
+        .as_str()
+        .map(|p| format!(" (archived to {p})"))
+        .unwrap_or_default();
+    if outcome["removedByAnotherActor"] == true {
+        println!(
+            "{label} is gone: another actor removed it after it was checked, before this DELETE{archived}"
+        );
+    } else if outcome["deletedByEarlierAttempt"] == true {
+        println!(
+            "Deleted {label}{archived} (by a DELETE whose reply was lost; the job was found gone)"
+        );
+    } else {
+        println!("Deleted {label}{archived}");
+    }
+    let left_alone = &outcome["sameNameJobLeftAlone"];
+    if left_alone.is_object() {
+        println!(
+            "A new job named {label} (created at {}, state {}) exists: it was never checked, and it was left alone.",
+            output::text_at(left_alone, "/createdAt"),
+            output::text_at(left_alone, "/state")
+        );
+    }
 }
 
 async fn cancel(

@@ -510,3 +510,27 @@ async fn per_call_retry_policy_overrides_the_client_default() {
     assert_eq!(error.category(), ErrorCategory::GaveUp);
     assert_eq!(env.count(Method::PATCH).await, 5);
 }
+
+/// Review of issue 10, defect 6: `RetryPolicy`'s rustdoc states the bound the code keeps
+/// (every request is clipped to what is left of `max_elapsed`), not the old
+/// `max_elapsed + attempt_timeout` (timed in `races::issue10_a_cancel_never_outlives_max_elapsed`).
+#[test]
+fn issue10_retry_policy_docs_state_the_time_bound_the_code_keeps() {
+    let source = include_str!("../../src/retry.rs");
+    let docs: String = source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("///"))
+        .map(|line| line.trim_start_matches('/').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!docs.contains("max_elapsed + attempt_timeout"), "{docs}");
+    for needed in [
+        "no request starts once it is spent",
+        "each request's timeout is clipped to the time left",
+        "the requests of a call end within `max_elapsed`",
+        "clipped to what is left of `max_elapsed`",
+    ] {
+        assert!(docs.contains(needed), "missing {needed:?}");
+    }
+}

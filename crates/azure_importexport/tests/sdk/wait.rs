@@ -1,4 +1,5 @@
 use crate::common::*;
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_importexport::CategorizedError as _;
 use azure_importexport::{
     ErrorCategory, JobState, WaitError, WaitOptions, WaitProgress, WaitTarget,
@@ -258,4 +259,105 @@ async fn failing_polls_near_the_deadline_end_as_timeout() {
 
     assert!(matches!(error, WaitError::Timeout { .. }), "{error:?}");
     assert_eq!(error.category(), ErrorCategory::GaveUp);
+}
+
+/// A credential that fails its first `failures` calls as a token endpoint that refused
+/// the connection would (`ErrorKind::Credential`), then issues a token.
+#[derive(Debug)]
+struct FlakyCredential {
+    failures: u32,
+    calls: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for FlakyCredential {
+    async fn get_token(
+        &self,
+        _scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if call < self.failures {
+            return Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Credential,
+                "the token endpoint refused the connection",
+            ));
+        }
+        Ok(AccessToken::new(
+            TOKEN,
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
+    }
+}
+
+fn flaky_client(env: &Env, failures: u32) -> azure_importexport::ImportExport {
+    azure_importexport::ImportExport::new(
+        SUB,
+        Arc::new(FlakyCredential {
+            failures,
+            calls: Default::default(),
+        }),
+        Some(
+            azure_importexport::ImportExportOptions::default()
+                .with_endpoint(env.server.uri())
+                .with_retry(test_policy())
+                .with_clock(env.clock.clone())
+                .with_jitter(azure_importexport::NoJitter),
+        ),
+    )
+    .unwrap()
+}
+
+/// Review of issue 10, defect 7: a poll that fails without a service answer (here a
+/// credential whose token endpoint refused one connection) does not end the wait; the
+/// next poll comes within the deadline.
+#[tokio::test]
+async fn issue10_a_poll_failed_without_a_service_answer_does_not_end_a_wait() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    let options = WaitOptions::default().with_delays(secs(10), secs(10));
+
+    let job = flaky_client(&env, 1)
+        .job(RG, JOB)
+        .wait_until(JobState::Completed, secs(3600), Some(options))
+        .await
+        .unwrap();
+
+    assert_eq!(job.state(), JobState::Completed);
+    assert_eq!(
+        env.count(Method::GET).await,
+        1,
+        "the failed poll sent nothing"
+    );
+    assert_eq!(env.clock.sleeps(), vec![secs(10)]);
+}
+
+/// Review of issue 10, defect 7: a credential that keeps failing (`max_attempts` polls in
+/// a row) still ends the wait early, with the credential error, not at the deadline.
+#[tokio::test]
+async fn issue10_a_persistent_credential_failure_still_ends_a_wait() {
+    let env = env().await;
+    env.on_job("GET", ok_job("Completed", false)).await;
+    let options = WaitOptions::default().with_delays(secs(10), secs(10));
+
+    let error = flaky_client(&env, u32::MAX)
+        .job(RG, JOB)
+        .wait_until(JobState::Completed, secs(24 * 3600), Some(options))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            WaitError::Request(azure_importexport::RequestError::Failed { .. })
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("refused the connection"),
+        "{error}"
+    );
+    // test_policy(): max_attempts 3, so 3 polls and the 2 pauses between them.
+    assert_eq!(env.clock.sleeps(), vec![secs(10), secs(10)]);
+    assert_eq!(env.count(Method::GET).await, 0);
 }
