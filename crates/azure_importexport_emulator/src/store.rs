@@ -4,6 +4,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::time::Duration;
 
+use azure_importexport_rest::models::JobState;
 use serde_json::{Map, Value};
 
 use crate::config::EmulatorConfig;
@@ -16,13 +17,29 @@ pub(crate) const JOURNAL_CAPACITY: usize = 100_000;
 /// Unix time of the virtual clock's zero: 2026-01-01T00:00:00Z.
 const EPOCH_UNIX: i64 = 1_767_225_600;
 
-/// Lifecycle state names.
+/// Lifecycle state names for the handlers: the wire values of the generated
+/// [`JobState`] (`as_str` is not a `const fn`, so they are written out here; a test
+/// checks each against the enum).
 pub(crate) const CREATING: &str = "Creating";
 pub(crate) const SHIPPING: &str = "Shipping";
 pub(crate) const RECEIVED: &str = "Received";
 pub(crate) const TRANSFERRING: &str = "Transferring";
 pub(crate) const PACKAGING: &str = "Packaging";
 pub(crate) const COMPLETED: &str = "Completed";
+
+/// The lifecycle line, `Creating` to `Completed`: the generated enum's values in the
+/// spec's order, which is the order a job passes through them (`Closed` and `Canceled`,
+/// after `Completed`, are side states). Only the names and their order come from the
+/// SDK's crate: what the emulator allows in each state is decided here and in the
+/// handlers, from the service's documentation, so that it stays an independent oracle
+/// for the SDK's own rules (`azure_importexport::JobStateExt`).
+fn lifecycle() -> &'static [JobState] {
+    let end = JobState::KNOWN
+        .iter()
+        .position(|state| *state == JobState::Completed)
+        .map_or(0, |completed| completed + 1);
+    &JobState::KNOWN[..end]
+}
 
 /// Identity of a job: subscription, resource group and name, lowercased (ARM names are
 /// case-insensitive).
@@ -132,7 +149,7 @@ pub(crate) fn is(state: Option<&str>, expected: &str) -> bool {
 
 /// The job's next scheduled event and when it is due, or `None` if it stays put forever.
 pub(crate) fn next_event(job: &JobRecord, config: &EmulatorConfig) -> Option<(Duration, Event)> {
-    let state = job.state()?.to_ascii_lowercase();
+    let state = JobState::from(job.state()?);
     let since = job.state_since;
     let cancelled = job.cancel_at.is_some();
     let schedule = &config.schedule;
@@ -140,8 +157,14 @@ pub(crate) fn next_event(job: &JobRecord, config: &EmulatorConfig) -> Option<(Du
         let target = if cancelled { COMPLETED } else { next };
         Some((since.saturating_add(d), Event::To(target)))
     };
-    match state.as_str() {
-        "creating" => match job.cancel_at {
+    let expire = || {
+        Some((
+            since.saturating_add(config.retention_after_completed),
+            Event::Expire,
+        ))
+    };
+    match state {
+        JobState::Creating => match job.cancel_at {
             Some(at) => Some((
                 at.saturating_add(schedule.shipping_to_received),
                 Event::To(COMPLETED),
@@ -151,48 +174,40 @@ pub(crate) fn next_event(job: &JobRecord, config: &EmulatorConfig) -> Option<(Du
                 Event::Expire,
             )),
         },
-        "shipping" => step(schedule.shipping_to_received, RECEIVED),
-        "received" => step(schedule.received_to_transferring, TRANSFERRING),
-        "transferring" => step(schedule.transferring_to_packaging, PACKAGING),
-        "packaging" => Some((
+        JobState::Shipping => step(schedule.shipping_to_received, RECEIVED),
+        JobState::Received => step(schedule.received_to_transferring, TRANSFERRING),
+        JobState::Transferring => step(schedule.transferring_to_packaging, PACKAGING),
+        JobState::Packaging => Some((
             since.saturating_add(schedule.packaging_to_completed),
             Event::To(COMPLETED),
         )),
-        "completed" | "closed" | "canceled" | "cancelled" => Some((
-            since.saturating_add(config.retention_after_completed),
-            Event::Expire,
-        )),
+        JobState::Completed | JobState::Closed | JobState::Canceled => expire(),
+        // The portal's spelling of `Canceled`.
+        JobState::Unknown(other) if other.eq_ignore_ascii_case("cancelled") => expire(),
         _ => None,
     }
 }
 
 /// The states a job will pass through from now on if only the clock moves, in order.
 pub(crate) fn future_states(job: &JobRecord) -> Vec<&'static str> {
-    let Some(state) = job.state().map(str::to_ascii_lowercase) else {
+    let Some(state) = job.state().map(JobState::from) else {
         return Vec::new();
     };
-    let order = [
-        CREATING,
-        SHIPPING,
-        RECEIVED,
-        TRANSFERRING,
-        PACKAGING,
-        COMPLETED,
-    ];
-    let Some(pos) = order.iter().position(|s| s.eq_ignore_ascii_case(&state)) else {
+    let order = lifecycle();
+    let Some(pos) = order.iter().position(|s| *s == state) else {
         return Vec::new();
     };
-    if order[pos] == COMPLETED {
+    if state == JobState::Completed {
         return Vec::new();
     }
-    if job.cancel_at.is_some() && order[pos] != PACKAGING {
+    if job.cancel_at.is_some() && state != JobState::Packaging {
         return vec![COMPLETED];
     }
-    if order[pos] == CREATING {
+    if state == JobState::Creating {
         // Never shipped: it vanishes.
         return Vec::new();
     }
-    order[pos + 1..].to_vec()
+    order[pos + 1..].iter().map(JobState::as_str).collect()
 }
 
 /// RFC 3339 timestamp of a virtual instant.
@@ -367,4 +382,23 @@ fn transfer_percent(job: &JobRecord, now: Duration, config: &EmulatorConfig) -> 
     let elapsed = now.saturating_sub(job.state_since).as_nanos();
     let percent = elapsed.saturating_mul(100) / total;
     u64::try_from(percent.min(99)).unwrap_or(99)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_names_are_the_generated_lifecycle() {
+        let names = [
+            CREATING,
+            SHIPPING,
+            RECEIVED,
+            TRANSFERRING,
+            PACKAGING,
+            COMPLETED,
+        ];
+        let lifecycle: Vec<&str> = lifecycle().iter().map(JobState::as_str).collect();
+        assert_eq!(lifecycle, names);
+    }
 }

@@ -1,8 +1,10 @@
 //! Shared helpers for the emulator's integration tests: a small HTTP client and job bodies.
 #![allow(dead_code)]
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
+pub use azure_importexport::{JobState, JobStateExt};
 use azure_importexport_emulator::{Emulator, EmulatorConfig, Schedule};
 use serde_json::{Value, json};
 
@@ -277,15 +279,29 @@ pub fn ship_patch() -> Value {
     })
 }
 
-/// The lifecycle states in order.
-pub const LIFECYCLE: [&str; 6] = [
-    "Creating",
-    "Shipping",
-    "Received",
-    "Transferring",
-    "Packaging",
-    "Completed",
-];
+/// The lifecycle states in order (the SDK's `JobStateExt::lifecycle()`), as wire values.
+pub static LIFECYCLE: LazyLock<Vec<&'static str>> = LazyLock::new(|| lifecycle_where(|_| true));
+
+/// The lifecycle states for which `rule` (one of the SDK's [`JobStateExt`] rules, which
+/// the emulator must agree with) holds, in order, as wire values.
+pub fn lifecycle_where(rule: impl Fn(&JobState) -> bool) -> Vec<&'static str> {
+    JobState::lifecycle()
+        .iter()
+        .filter(|state| rule(state))
+        .map(JobState::as_str)
+        .collect()
+}
+
+/// The known states outside the lifecycle (`Closed`, `Canceled`), then values the SDK
+/// does not know.
+pub fn states_outside_the_lifecycle(unknown: &[&'static str]) -> Vec<&'static str> {
+    JobState::KNOWN
+        .iter()
+        .filter(|state| state.lifecycle_rank().is_none())
+        .map(JobState::as_str)
+        .chain(unknown.iter().copied())
+        .collect()
+}
 
 /// Create an import job over HTTP and bring it to `state` the way the service would:
 /// PATCH to Shipping, then the virtual clock.

@@ -9,7 +9,7 @@ use crate::common::*;
 #[tokio::test]
 async fn delete_is_allowed_only_in_creating_and_completed() {
     let (emulator, client) = setup().await;
-    for state in ["Creating", "Completed"] {
+    for state in lifecycle_where(JobState::can_delete) {
         let name = format!("job-{}", state.to_lowercase());
         job_in_state(&emulator, &client, &name, state).await;
         let resp = client.delete_job(&name).await;
@@ -27,7 +27,7 @@ async fn delete_is_allowed_only_in_creating_and_completed() {
         assert_eq!(again.status, 404);
         assert_eq!(again.error_code(), "ResourceNotFound");
     }
-    for state in ["Shipping", "Received", "Transferring", "Packaging"] {
+    for state in lifecycle_where(|state| !state.can_delete()) {
         let refusal = (409, "JobCannotBeDeleted");
         assert_refused_in_state(&emulator, &client, state, refusal, async |name| {
             client.delete_job(name).await
@@ -35,7 +35,7 @@ async fn delete_is_allowed_only_in_creating_and_completed() {
         .await;
         assert!(!emulator.journal().pop().unwrap().applied);
     }
-    for state in ["Closed", "Mystery", "completed-ish"] {
+    for state in states_outside_the_lifecycle(&["Mystery", "completed-ish"]) {
         client.put_job("odd", &import_body()).await;
         emulator.set_job_state(SUB, RG, "odd", state).unwrap();
         assert_eq!(client.delete_job("odd").await.status, 409, "{state}");

@@ -145,7 +145,7 @@ async fn patch_merges_updatable_fields_and_ignores_read_only_ones() {
 #[tokio::test]
 async fn cancel_is_allowed_before_packaging_and_completes_at_the_next_step() {
     let schedule = Schedule::default();
-    for (i, state) in ["Creating", "Shipping", "Received", "Transferring"]
+    for (i, state) in lifecycle_where(JobState::can_cancel)
         .into_iter()
         .enumerate()
     {
@@ -209,7 +209,7 @@ async fn cancel_is_allowed_before_packaging_and_completes_at_the_next_step() {
 #[tokio::test]
 async fn cancel_is_refused_from_packaging_on() {
     let (emulator, client) = setup().await;
-    for state in ["Packaging", "Completed"] {
+    for state in lifecycle_where(|state| !state.can_cancel()) {
         let refusal = (409, "JobCannotBeCancelled");
         assert_refused_in_state(&emulator, &client, state, refusal, async |name| {
             client.cancel(name).await
@@ -221,7 +221,7 @@ async fn cancel_is_refused_from_packaging_on() {
         assert_eq!(entry.state_before.as_deref(), Some(state));
     }
     // States outside the lifecycle allow no cancel either.
-    for state in ["Closed", "Mystery"] {
+    for state in states_outside_the_lifecycle(&["Mystery"]) {
         client.put_job("odd", &import_body()).await;
         emulator.set_job_state(SUB, RG, "odd", state).unwrap();
         let resp = client.cancel("odd").await;
