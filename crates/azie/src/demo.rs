@@ -375,8 +375,8 @@ async fn create(client: &ImportExport, name: &str, job: Value) -> Result<(), Cli
 fn return_details() -> Value {
     json!({
         "returnAddress": {
-            "recipientName": "Demo Recipient", "streetAddress1": "1 Demo Way", "city": "Redmond",
-            "postalCode": "98052", "countryOrRegion": "USA", "phone": "4255550100", "email": "demo@example.com"
+            "recipientName": "Demo Recipient", "streetAddress1": "1 Demo Way", "city": "Lakeview",
+            "postalCode": "98000", "countryOrRegion": "USA", "phone": "4255550100", "email": "demo@example.com"
         },
         "returnShipping": { "carrierName": "FedEx", "carrierAccountNumber": "demo-carrier-account" }
     })
@@ -386,10 +386,10 @@ fn import_job() -> Value {
     let mut properties = json!({
         "storageAccountId": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.Storage/storageAccounts/demostore"),
         "jobType": "Import",
-        "diagnosticsPath": "waimportexport",
+        "diagnosticsPath": "ielogs",
         "driveList": [{
             "driveId": "DRV0017A", "bitLockerKey": "101010-202020-303030-404040-505050-606060-707070-808080",
-            "manifestFile": "\\DriveManifest.xml", "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"
+            "manifestFile": "\\disk-manifest.xml", "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"
         }]
     });
     merge(&mut properties, return_details());

@@ -54,11 +54,11 @@ A minimal import job (job.json):
    \"properties\": {
      \"jobType\": \"Import\",
      \"storageAccountId\": \"/subscriptions/SUB/resourceGroups/my-rg/providers/Microsoft.Storage/storageAccounts/mysa\",
-     \"returnAddress\": {\"recipientName\": \"Ana\", \"streetAddress1\": \"1 Main St\", \"city\": \"Redmond\",
-                       \"postalCode\": \"98052\", \"countryOrRegion\": \"USA\", \"phone\": \"555-0100\",
+     \"returnAddress\": {\"recipientName\": \"Ana\", \"streetAddress1\": \"1 Main St\", \"city\": \"Lakeview\",
+                       \"postalCode\": \"98000\", \"countryOrRegion\": \"USA\", \"phone\": \"555-0100\",
                        \"email\": \"ana@example.com\"},
      \"returnShipping\": {\"carrierName\": \"FedEx\", \"carrierAccountNumber\": \"123456789\"},
-     \"driveList\": [{\"driveId\": \"DRV0017B\", \"bitLockerKey\": \"...\", \"manifestFile\": \"\\\\DriveManifest.xml\",
+     \"driveList\": [{\"driveId\": \"DRV0017B\", \"bitLockerKey\": \"...\", \"manifestFile\": \"\\\\disk-manifest.xml\",
                      \"manifestHash\": \"...\"}]}}
 
 Examples:

@@ -68,11 +68,11 @@ fn job(name: &str) -> JobJson {
         .state("Transferring")
         .percent_complete(37)
         .drives([
-            json!({"driveId": "DRV0017A", "manifestFile": "\\DriveManifest.xml",
+            json!({"driveId": "DRV0017A", "manifestFile": "\\disk-manifest.xml",
                  "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0", "state": "Transferring",
                  "copyStatus": "InProgress", "percentComplete": 40, "bytesSucceeded": 123456789,
-                 "verboseLogUri": "https://acct.blob.core.windows.net/waimportexport/verbose.xml"}),
-            json!({"driveId": "DRV0017C", "manifestFile": "\\DriveManifest.xml",
+                 "verboseLogUri": "https://acct.blob.core.windows.net/ielogs/verbose.xml"}),
+            json!({"driveId": "DRV0017C", "manifestFile": "\\disk-manifest.xml",
                  "manifestHash": "209B21108597EF36D5785F08303F3638", "state": "Received"}),
         ])
         .with("/tags/cost-center", json!("42"))

@@ -26,9 +26,9 @@ const SITES: &[Site] = &[
         id: "westus",
         display: "West US",
         street: "100 Emulated Datacenter Way",
-        city: "Santa Clara",
+        city: "Riverbend",
         region: "CA",
-        postal: "95050",
+        postal: "95000",
         country: "USA",
         phone: "+1 555 0100 100",
         carriers: &["FedEx", "UPS", "DHL"],
@@ -51,9 +51,9 @@ const SITES: &[Site] = &[
         id: "eastus",
         display: "East US",
         street: "300 Emulated Datacenter Road",
-        city: "Boydton",
+        city: "Millbrook",
         region: "VA",
-        postal: "23917",
+        postal: "23000",
         country: "USA",
         phone: "+1 555 0100 300",
         carriers: &["FedEx", "UPS", "DHL"],
@@ -194,7 +194,7 @@ pub(crate) fn shipping_information(location: &str) -> Value {
 
 /// Body of Operations_List.
 pub(crate) fn operations() -> Value {
-    const PROVIDER: &str = "Microsoft Import/Export";
+    const PROVIDER: &str = "Import/Export (emulated)";
     let ops: [(&str, &str, &str, &str); 6] = [
         (
             "Microsoft.ImportExport/locations/read",

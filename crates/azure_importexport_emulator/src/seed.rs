@@ -209,16 +209,16 @@ fn job_body(job: &SeededJob, state: &str, location: &str, index: usize, dated: &
         "returnAddress": {
             "recipientName": "Seeded Recipient",
             "streetAddress1": "1 Seed Street",
-            "city": "Redmond",
+            "city": "Lakeview",
             "stateOrProvince": "WA",
-            "postalCode": "98052",
+            "postalCode": "98000",
             "countryOrRegion": "USA",
             "phone": "5550100000",
             "email": "seeded@example.com"
         },
         "returnShipping": { "carrierName": "FedEx", "carrierAccountNumber": "SEEDACCOUNT" },
         "shippingInformation": catalog::shipping_information(location),
-        "diagnosticsPath": "waimportexport",
+        "diagnosticsPath": "ielogs",
         "logLevel": "Error",
         "backupDriveManifest": false,
         "state": state,
@@ -227,7 +227,7 @@ fn job_body(job: &SeededJob, state: &str, location: &str, index: usize, dated: &
         "driveList": [{
             "driveId": format!("SEED{index:06}"),
             "bitLockerKey": bitlocker_key(index),
-            "manifestFile": "\\DriveManifest.xml",
+            "manifestFile": "\\disk-manifest.xml",
             "manifestHash": format!("{index:032X}"),
             "state": "Specified"
         }],

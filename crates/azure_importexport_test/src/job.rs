@@ -57,17 +57,17 @@ impl JobJson {
                     "jobType": "Import",
                     "returnAddress": {
                         "recipientName": "Pat Doe", "streetAddress1": "1 Main St",
-                        "city": "Redmond", "stateOrProvince": "WA", "postalCode": "98052",
+                        "city": "Lakeview", "stateOrProvince": "WA", "postalCode": "98000",
                         "countryOrRegion": "USA", "phone": "5550100", "email": "pat@example.com"
                     },
                     "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": CARRIER_ACCOUNT},
                     "shippingInformation": {
                         "recipientName": "Azure Import/Export Service", "streetAddress1": "100 Datacenter Way",
-                        "city": "Santa Clara", "stateOrProvince": "CA", "postalCode": "95050",
+                        "city": "Riverbend", "stateOrProvince": "CA", "postalCode": "95000",
                         "countryOrRegion": "USA", "phone": "555 0100 0100"
                     },
                     "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "TRK00012345", "driveCount": 1, "shipDate": "2024-02-05"},
-                    "diagnosticsPath": "waimportexport",
+                    "diagnosticsPath": "ielogs",
                     "logLevel": "Verbose",
                     "backupDriveManifest": true,
                     "state": "Creating",
@@ -75,7 +75,7 @@ impl JobJson {
                     "percentComplete": 0,
                     "driveList": [{
                         "driveId": "DRV0017A", "bitLockerKey": BITLOCKER_KEY,
-                        "manifestFile": "\\DriveManifest.xml", "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+                        "manifestFile": "\\disk-manifest.xml", "manifestHash": "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
                         "state": "Specified", "percentComplete": 0
                     }],
                     "provisioningState": "Succeeded",

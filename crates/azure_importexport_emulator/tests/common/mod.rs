@@ -220,20 +220,20 @@ pub fn import_body() -> Value {
         "properties": {
             "storageAccountId": storage_account(),
             "jobType": "Import",
-            "diagnosticsPath": "waimportexport",
+            "diagnosticsPath": "ielogs",
             "logLevel": "Error",
             "backupDriveManifest": false,
             "driveList": [
                 {
                     "driveId": "DRIVE0001",
                     "bitLockerKey": "111111-222222-333333-444444-555555-666666-777777-888888",
-                    "manifestFile": "\\DriveManifest.xml",
+                    "manifestFile": "\\disk-manifest.xml",
                     "manifestHash": "ABCDEF0123456789"
                 },
                 {
                     "driveId": "DRIVE0002",
                     "bitLockerKey": "999999-888888-777777-666666-555555-444444-333333-222222",
-                    "manifestFile": "\\DriveManifest.xml",
+                    "manifestFile": "\\disk-manifest.xml",
                     "manifestHash": "0123456789ABCDEF"
                 }
             ]
@@ -256,8 +256,8 @@ pub fn return_address() -> Value {
     json!({
         "recipientName": "Test Person",
         "streetAddress1": "1 Test Street",
-        "city": "Redmond",
-        "postalCode": "98052",
+        "city": "Lakeview",
+        "postalCode": "98000",
         "countryOrRegion": "USA",
         "phone": "5550000000",
         "email": "test@example.com"

@@ -144,7 +144,7 @@ async fn seed_files_store_given_bodies_or_generate_jobs() {
     assert_eq!(shipped["location"], "eastus");
     assert_eq!(
         shipped["properties"]["shippingInformation"]["city"],
-        "Boydton"
+        "Millbrook"
     );
     assert_eq!(shipped["systemData"]["createdAt"], "2025-12-02T00:00:00Z");
     assert!(shipped["properties"]["deliveryPackage"].is_object());

@@ -55,7 +55,7 @@ async fn create_returns_201_with_service_fields() {
         json!({ "kekType": "MicrosoftManaged" })
     );
     assert_eq!(props["jobType"], "Import");
-    assert_eq!(props["shippingInformation"]["city"], "Santa Clara");
+    assert_eq!(props["shippingInformation"]["city"], "Riverbend");
     assert_eq!(props["futureProperty"], "kept");
     assert_eq!(job["futureTopLevel"], json!({ "x": 1 }));
     let drives = props["driveList"].as_array().unwrap();
@@ -96,7 +96,7 @@ async fn export_jobs_and_location_display_names() {
     assert_eq!(resp.status, 201);
     assert_eq!(
         resp.json()["properties"]["shippingInformation"]["city"],
-        "Boydton"
+        "Millbrook"
     );
     let mut body = export_body();
     body["location"] = json!("West Europe");

@@ -93,8 +93,8 @@ async fn jobs_create_sends_exact_body_and_accepts_200_and_201() {
             return_address: Some(ReturnAddress {
                 recipient_name: Some("Pat".to_owned()),
                 street_address1: Some("1 Main St".to_owned()),
-                city: Some("Redmond".to_owned()),
-                postal_code: Some("98052".to_owned()),
+                city: Some("Lakeview".to_owned()),
+                postal_code: Some("98000".to_owned()),
                 country_or_region: Some("USA".to_owned()),
                 phone: Some("5550100".to_owned()),
                 email: Some("pat@example.com".to_owned()),
@@ -105,12 +105,12 @@ async fn jobs_create_sends_exact_body_and_accepts_200_and_201() {
                 carrier_account_number: Some("ACCT-SECRET-42".to_owned()),
                 ..Default::default()
             }),
-            diagnostics_path: Some("waimportexport".to_owned()),
+            diagnostics_path: Some("ielogs".to_owned()),
             backup_drive_manifest: Some(true),
             drive_list: Some(vec![DriveStatus {
                 drive_id: Some("DRV0017A".to_owned()),
                 bit_locker_key: Some("BITLOCKER-SECRET-123456".to_owned()),
-                manifest_file: Some("\\DriveManifest.xml".to_owned()),
+                manifest_file: Some("\\disk-manifest.xml".to_owned()),
                 ..Default::default()
             }]),
             ..Default::default()
@@ -127,19 +127,19 @@ async fn jobs_create_sends_exact_body_and_accepts_200_and_201() {
             "returnAddress": {
                 "recipientName": "Pat",
                 "streetAddress1": "1 Main St",
-                "city": "Redmond",
-                "postalCode": "98052",
+                "city": "Lakeview",
+                "postalCode": "98000",
                 "countryOrRegion": "USA",
                 "phone": "5550100",
                 "email": "pat@example.com"
             },
             "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "ACCT-SECRET-42"},
-            "diagnosticsPath": "waimportexport",
+            "diagnosticsPath": "ielogs",
             "backupDriveManifest": true,
             "driveList": [{
                 "driveId": "DRV0017A",
                 "bitLockerKey": "BITLOCKER-SECRET-123456",
-                "manifestFile": "\\DriveManifest.xml"
+                "manifestFile": "\\disk-manifest.xml"
             }]
         }
     });

@@ -14,8 +14,8 @@ async fn locations_list_and_get() {
         "name": "West US",
         "type": "Microsoft.ImportExport/locations",
         "properties": {
-            "recipientName": "Microsoft Azure Import/Export Service",
-            "city": "Santa Clara",
+            "recipientName": "Import/Export Receiving Dock",
+            "city": "Riverbend",
             "supportedCarriers": ["FedEx", "DHL"],
             "alternateLocations": ["/providers/Microsoft.ImportExport/locations/westus"]
         }

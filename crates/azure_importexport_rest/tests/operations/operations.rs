@@ -14,8 +14,8 @@ async fn operations_list() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "value": [{
                 "name": "Microsoft.ImportExport/jobs/read",
-                "display": {"provider": "Microsoft Import/Export", "resource": "Jobs",
-                            "operation": "Get or List Jobs", "description": "Gets jobs."}
+                "display": {"provider": "Import/Export (emulated)", "resource": "Jobs",
+                            "operation": "Read jobs", "description": "Gets jobs."}
             }]
         })))
         .expect(1)
