@@ -301,8 +301,8 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
         for personal in [
             "Pat Doe",
             "1 Main St",
-            "Redmond",
-            "98052",
+            "Lakeview",
+            "98000",
             "5550100",
             "pat@example.com",
             CARRIER_ACCOUNT,
