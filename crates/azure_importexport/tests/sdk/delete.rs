@@ -399,6 +399,20 @@ fn body(json: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_string(json.to_owned())
 }
 
+/// Answers the job's GETs with `gets` and its DELETEs with `deletes`, in turn.
+async fn serve(env: &Env, gets: Vec<ResponseTemplate>, deletes: Vec<ResponseTemplate>) {
+    env.on_job("GET", seq(gets)).await;
+    env.on_job("DELETE", seq(deletes)).await;
+}
+
+/// A DELETE answered 500 (maybe applied), then one answered 200.
+fn ambiguous_then_ok() -> Vec<ResponseTemplate> {
+    vec![
+        arm_error(500, "InternalError", "oops"),
+        ResponseTemplate::new(200),
+    ]
+}
+
 /// A job without `systemData` (an api-version that has none).
 fn without_system_data(state: &str, cancel_requested: bool) -> ResponseTemplate {
     body(
@@ -452,26 +466,15 @@ async fn issue10_a_version_changed_before_a_delete_retry_is_archived_and_verifie
         "2026-01-04T00:00:00Z",
     ]
     .map(|modified| version(CREATED, modified));
-    env.on_job(
-        "GET",
-        seq(vec![
-            body(&v1), // look-up
-            body(&v1), // re-read after archiving v1
-            body(&v2), // re-read after the ambiguous 500: changed
-            body(&v3), // re-read after archiving v2: changed again
-            body(&v3), // re-read after archiving v3: stable
-            not_found(),
-        ]),
-    )
-    .await;
-    env.on_job(
-        "DELETE",
-        seq(vec![
-            arm_error(500, "InternalError", "oops"),
-            ResponseTemplate::new(200),
-        ]),
-    )
-    .await;
+    let gets = vec![
+        body(&v1), // look-up
+        body(&v1), // re-read after archiving v1
+        body(&v2), // re-read after the ambiguous 500: changed
+        body(&v3), // re-read after archiving v2: changed again
+        body(&v3), // re-read after archiving v3: stable
+        not_found(),
+    ];
+    serve(&env, gets, ambiguous_then_ok()).await;
     let sink = std::sync::Arc::new(RecordingSink::default());
 
     let options = DeleteOptions {
@@ -503,20 +506,13 @@ async fn issue10_a_version_changed_before_a_delete_retry_is_archived_and_verifie
 #[tokio::test]
 async fn issue10_a_404_to_a_retried_delete_is_another_actors_removal() {
     let env = env().await;
-    env.on_job(
-        "GET",
-        seq(vec![
-            ok_job("Completed", false), // look-up
-            ok_job("Completed", false), // re-read after the 500: still there
-            not_found(),                // confirmation of the 404
-        ]),
-    )
-    .await;
-    env.on_job(
-        "DELETE",
-        seq(vec![arm_error(500, "InternalError", "oops"), not_found()]),
-    )
-    .await;
+    let gets = vec![
+        ok_job("Completed", false), // look-up
+        ok_job("Completed", false), // re-read after the 500: still there
+        not_found(),                // confirmation of the 404
+    ];
+    let deletes = vec![arm_error(500, "InternalError", "oops"), not_found()];
+    serve(&env, gets, deletes).await;
 
     let outcome = env.job().safe_delete(None).await.unwrap();
 
@@ -536,41 +532,20 @@ async fn issue10_a_404_to_a_retried_delete_is_another_actors_removal() {
 #[tokio::test]
 async fn issue10_identical_bytes_without_system_data_do_not_allow_a_second_delete() {
     let env = env().await;
-    env.on_job(
-        "GET",
-        seq(vec![
-            without_system_data("Creating", false),
-            without_system_data("Creating", false),
-            not_found(),
-        ]),
-    )
-    .await;
-    env.on_job(
-        "DELETE",
-        seq(vec![
-            arm_error(500, "InternalError", "oops"),
-            ResponseTemplate::new(200),
-        ]),
-    )
-    .await;
+    let same = || without_system_data("Creating", false);
+    serve(&env, vec![same(), same(), not_found()], ambiguous_then_ok()).await;
 
     let error = env.job().safe_delete(None).await.unwrap_err();
 
-    assert!(
-        matches!(
-            error,
-            DeleteError::Unproven {
-                delete_attempts: 1,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert!(
-        error.to_string().contains("no further DELETE was sent"),
-        "{error}"
-    );
+    let DeleteError::Unproven {
+        delete_attempts, ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*delete_attempts, 1);
     assert_eq!(env.count(Method::DELETE).await, 1);
+    assert!(error.to_string().contains("no further DELETE"), "{error}");
 }
 
 /// Review of issue 10, defect 5: without `systemData`, the job found Completed after the
@@ -611,17 +586,9 @@ async fn issue10_cancel_and_delete_without_system_data_refuses_before_any_write(
     assert_eq!(env.count(Method::DELETE).await, 0);
 
     let completed = super::common::env().await;
-    completed
-        .on_job(
-            "GET",
-            seq(vec![
-                without_system_data("Completed", false),
-                without_system_data("Completed", false),
-                not_found(),
-            ]),
-        )
-        .await;
-    completed.on_job("DELETE", ResponseTemplate::new(200)).await;
+    let done = || without_system_data("Completed", false);
+    let gets = vec![done(), done(), not_found()];
+    serve(&completed, gets, vec![ResponseTemplate::new(200)]).await;
     let outcome = completed
         .job()
         .cancel_and_delete(secs(60), None)
