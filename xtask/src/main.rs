@@ -1,6 +1,8 @@
 //! `cargo xtask <command>`: code generation and other chores of this repository.
 
 mod bench;
+#[cfg(test)]
+mod example_values;
 mod fetch;
 mod generate;
 
