@@ -65,10 +65,10 @@ fn collect_data_values(value: &Value, field: Option<&str>, into: &mut BTreeSet<S
                 collect_data_values(item, field, into);
             }
         }
-        Value::String(text) if text.len() >= MIN_LEN => {
-            if field.is_some_and(|f| DATA_FIELDS.contains(&f)) {
-                into.insert(text.clone());
-            }
+        Value::String(text)
+            if text.len() >= MIN_LEN && field.is_some_and(|f| DATA_FIELDS.contains(&f)) =>
+        {
+            into.insert(text.clone());
         }
         _ => {}
     }
