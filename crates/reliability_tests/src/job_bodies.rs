@@ -16,3 +16,9 @@ pub fn job_body(name: &str, state: &str) -> serde_json::Value {
         .without("/systemData")
         .build()
 }
+
+/// The same job with `systemData`, as api-version 2021-01-01 returns it: its
+/// incarnation (`createdAt`) can be proven, so ambiguous DELETEs may be retried.
+pub fn job_body_with_system_data(name: &str, state: &str) -> serde_json::Value {
+    JobJson::new(SUB, RG, name).state(state).build()
+}

@@ -28,7 +28,7 @@ mod request_log;
 pub use client::{client, client_with_token};
 pub use clocks::{InstantClock, SharedClock, TestClock};
 pub use fault_proxy::{FaultProxy, ProxyAction, ProxyRule};
-pub use job_bodies::{job_body, job_id};
+pub use job_bodies::{job_body, job_body_with_system_data, job_id};
 pub use request_log::{LoggedRequest, RequestLog};
 
 use std::sync::{Mutex, MutexGuard};

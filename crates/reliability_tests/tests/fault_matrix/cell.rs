@@ -89,7 +89,15 @@ pub(crate) async fn run_cell(fault: Fault, op: Op, variant: Variant) -> CellResu
             let second = data_body(fault, JOB_B, state).unwrap_or_else(|| job_body(JOB_B, state));
             emulator.insert_job(SUB, RG, JOB_B, second);
         }
-        _ => emulator.insert_job(SUB, RG, JOB, data.unwrap_or_else(|| job_body(JOB, state))),
+        // With `systemData`: a DELETE answered ambiguously may then be retried, as the
+        // incarnation is provable (without it the SDK sends one DELETE and reports
+        // `Unproven`, see `races.rs`).
+        _ => emulator.insert_job(
+            SUB,
+            RG,
+            JOB,
+            data.unwrap_or_else(|| job_body_with_system_data(JOB, state)),
+        ),
     }
     let before = emulator.job_json(SUB, RG, JOB);
 

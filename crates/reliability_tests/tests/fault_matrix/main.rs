@@ -41,6 +41,7 @@ use azure_importexport_emulator::{
 use futures::StreamExt as _;
 use reliability_tests::{
     FaultProxy, ProxyAction, ProxyRule, RG, RequestLog, SUB, TestClock, client, job_body,
+    job_body_with_system_data,
 };
 use serde_json::{Value, json};
 use std::fmt::Write as _;
