@@ -236,11 +236,12 @@ pub enum CancelError {
         /// `systemData.createdAt` of the job that now has the name.
         created_at: String,
     },
-    /// An ambiguous PATCH was followed by a re-read that cannot be proven to show the
-    /// job that was checked (no `systemData.createdAt`, different content): no further
-    /// PATCH was sent.
+    /// The job cannot be proven to be the one that was checked (no
+    /// `systemData.createdAt`): after an ambiguous PATCH, or before the first write of
+    /// [`JobRef::cancel_and_delete`](crate::JobRef::cancel_and_delete). Nothing further
+    /// that changes the job was sent.
     #[error(
-        "cannot prove that job {job} is still the job that was checked (this api-version reports no systemData.createdAt and the job changed); no further PATCH was sent: look the job up and cancel again"
+        "cannot prove that job {job} is the job that was checked (this api-version reports no systemData.createdAt, so a job re-created under the name would look the same); nothing further that changes it was sent: look the job up and cancel again"
     )]
     Unproven {
         /// `resource_group/name`.
@@ -292,10 +293,10 @@ pub enum DeleteError {
         source: ArchiveError,
     },
     /// A DELETE may have been applied, and a re-read shows a job of that name that
-    /// cannot be proven to be the one checked (no `systemData.createdAt`, different
-    /// content): no further DELETE was sent.
+    /// cannot be proven to be the one checked (no `systemData.createdAt`): no further
+    /// DELETE was sent.
     #[error(
-        "a DELETE of job {job} may have been applied, and the job of that name now cannot be proven to be the one that was checked (this api-version reports no systemData.createdAt and its content changed); no further DELETE was sent: look the job up and delete it again if it is the one you meant"
+        "a DELETE of job {job} may have been applied, and the job of that name now cannot be proven to be the one that was checked (this api-version reports no systemData.createdAt, so a job re-created under the name would look the same); no further DELETE was sent: look the job up and delete it again if it is the one you meant"
     )]
     Unproven {
         /// `resource_group/name`.
