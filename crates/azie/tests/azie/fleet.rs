@@ -2,14 +2,13 @@
 //! `jobs cancel` / `jobs delete` with `--all` or selectors, run as the real binary
 //! against the emulator, checking the emulator's journal and the archive on disk.
 
-mod common;
 
 use azure_importexport_emulator::{Fault, FaultRule, RequestKind};
-use common::fleet::{
+use crate::common::fleet::{
     edit, files, fleet, methods, names, names_of, personal_data, reasons, report, succeeds, until,
     versions,
 };
-use common::{Run, SUB, azie, command, count};
+use crate::common::{Run, SUB, azie, command, count};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -79,7 +78,7 @@ async fn each_selector_picks_its_jobs_and_a_dry_run_sends_only_reads() {
     }
     // In table mode the plan is on stdout, and the dry run says it changed nothing.
     let run = succeeds(&emulator, &["jobs", "cancel", "--all", "--dry-run"]).await;
-    common::assert_mentions(
+    crate::common::assert_mentions(
         &run.stdout,
         &["JOB", "PLAN", "rg-a/mig-2", "cancel", "skip"],
     );
@@ -118,7 +117,7 @@ async fn skip_reasons_are_shown_in_the_plan_and_the_report() {
     });
 
     let run = succeeds(&emulator, &["jobs", "cancel", "--all", "--yes"]).await;
-    common::assert_mentions(
+    crate::common::assert_mentions(
         &run.stdout,
         &[
             "the cancel was requested already",

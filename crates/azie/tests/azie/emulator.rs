@@ -1,11 +1,10 @@
 //! `azie emulator` as other languages' tests run it: the real binary in its own process,
 //! preloaded from a seed file, answering another `azie` over loopback.
 
-mod common;
 
 use azure_importexport_emulator::DEFAULT_SUBSCRIPTION;
 use azure_importexport_test::run_bounded;
-use common::command;
+use crate::common::command;
 use serde_json::Value;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Child, Command, Stdio};

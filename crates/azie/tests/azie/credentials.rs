@@ -1,12 +1,11 @@
 //! Credentials, `--debug` and `--verbose` (issue 12, section 2), all offline: the sign-in
-//! endpoints are loopback fakes ([`common::identity`]), and the emulator's wiremock
+//! endpoints are loopback fakes ([`crate::common::identity`]), and the emulator's wiremock
 //! server shows which bearer token reached the service.
 
-mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
-use common::identity::{HttpsServer, entra_refusal, entra_token, managed_identity_token};
-use common::{RG, Run, TOKEN, assert_mentions, azie, azie_signed_out, emulator_with, received};
+use crate::common::identity::{HttpsServer, entra_refusal, entra_token, managed_identity_token};
+use crate::common::{RG, Run, TOKEN, assert_mentions, azie, azie_signed_out, emulator_with, received};
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -1,10 +1,9 @@
 //! Regression tests for the CLI defects of issue 10, one per defect, each running the
 //! real `azie` binary against the emulator.
 
-mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
-use common::{RG, Run, SUB, assert_mentions, azie, count, emulator_with};
+use crate::common::{RG, Run, SUB, assert_mentions, azie, count, emulator_with};
 use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::{method, path};

@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests: the real `azie` binary against an emulator
 //! running in the test process.
 
-// Each test binary uses its own subset of these helpers.
-#![allow(dead_code)]
 
 pub mod fleet;
 pub mod identity;

@@ -1,10 +1,9 @@
 //! The real `azie` binary against the emulator: stdout JSON, stderr, exit codes.
 
-mod common;
 
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use azure_importexport_test::{BITLOCKER_KEY, CARRIER_ACCOUNT};
-use common::{RG, SUB, TOKEN, assert_mentions, azie, count, emulator_with};
+use crate::common::{RG, SUB, TOKEN, assert_mentions, azie, count, emulator_with};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
