@@ -1,11 +1,10 @@
 //! Fault injection, catalog endpoints, routing errors, robustness and wiremock integration.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
 use azure_importexport_emulator::{Emulator, EmulatorConfig, Fault, FaultRule, RequestKind};
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -3,8 +3,6 @@
 //! `tests/fixtures/`) drive the everyday flows ([`flows`]), and the answers have the
 //! shape of the spec's examples ([`differential`]).
 
-#[path = "../common/mod.rs"]
-mod common;
 
 mod arm_answers;
 mod differential;

@@ -1,5 +1,4 @@
 //! Shared helpers for the emulator's integration tests: a small HTTP client and job bodies.
-#![allow(dead_code)]
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::differential::examples_dir;
+use super::differential::examples_dir;
 
 /// One SDK's fixture file.
 pub struct Sdk {

@@ -1,8 +1,6 @@
 //! What fleet tests and benchmarks need from the emulator (issue 11): ARM throttling
 //! ([`throttling`]) and seeding many jobs ([`seeding`]).
 
-#[path = "../common/mod.rs"]
-mod common;
 
 mod seeding;
 mod throttling;

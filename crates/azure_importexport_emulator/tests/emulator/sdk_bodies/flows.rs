@@ -6,7 +6,7 @@ use azure_importexport_emulator::{Emulator, RequestKind};
 use serde_json::json;
 
 use crate::common::*;
-use crate::fixtures::Sdk;
+use super::fixtures::Sdk;
 
 /// Creates `name` with the SDK's create body.
 async fn create(client: &Client, sdk: &Sdk, name: &str) {

@@ -1,5 +1,5 @@
 //! The differential test: each official SDK's bodies go to the emulator, and every answer
-//! has the shape ([`crate::shape`]) of the matching response in the spec's examples
+//! has the shape ([`super::shape`]) of the matching response in the spec's examples
 //! (2021-01-01, the api-version of those SDKs): Jobs_Create (201, then 200 for the same
 //! PUT again), Jobs_Get, Jobs_Update, Jobs_ListBySubscription and Jobs_Delete.
 //!
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::common::*;
-use crate::fixtures::Sdk;
-use crate::shape::{assert_same_shape, shape};
+use super::fixtures::Sdk;
+use super::shape::{assert_same_shape, shape};
 
 const EXAMPLES: &str = "specification/storageimportexport/resource-manager/Microsoft.ImportExport/StorageImportExport/preview/2021-01-01/examples";
 

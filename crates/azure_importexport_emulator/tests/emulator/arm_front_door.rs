@@ -3,12 +3,11 @@
 //! error bodies with `details` and `target`, PUT on an existing job, and when
 //! `percentComplete` appears.
 
-mod common;
 
 use azure_importexport_emulator::{Fault, FaultRule, RequestKind};
 use serde_json::json;
 
-use common::*;
+use crate::common::*;
 
 const SUPPORTED: &str = "'2021-01-01, 2020-08-01'";
 

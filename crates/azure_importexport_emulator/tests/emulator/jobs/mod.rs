@@ -1,7 +1,5 @@
 //! Job operations and the job state machine, over HTTP.
 
-#[path = "../common/mod.rs"]
-mod common;
 
 mod create;
 mod lifecycle;
