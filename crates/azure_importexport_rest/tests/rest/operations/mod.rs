@@ -5,8 +5,6 @@
 //! One test binary, one module per operation group or concern.
 #![cfg(feature = "v2021_01_01")]
 
-#[path = "../common/mod.rs"]
-mod common;
 mod support;
 
 mod bit_locker_keys;

@@ -1,7 +1,7 @@
 //! The client itself: api-version, endpoint rules, client-level headers, path parameters, and its docs.
 
 use crate::common::*;
-use crate::support::*;
+use super::support::*;
 use azure_importexport_rest::models::{JobResponse, PutJobParameters, UpdateJobParameters};
 use azure_importexport_rest::runtime::ServiceErrorExt as _;
 use azure_importexport_rest::{API_VERSION, ImportExportClient, ImportExportClientOptions};
@@ -363,8 +363,8 @@ async fn debug_output_of_the_client_holds_no_token() {
 #[test]
 fn issue10_generated_client_docs_warn_that_writes_are_retried_blindly() {
     for module in [
-        include_str!("../../src/generated/v2021_01_01/mod.rs"),
-        include_str!("../../src/generated/v2020_08_01/mod.rs"),
+        include_str!("../../../src/generated/v2021_01_01/mod.rs"),
+        include_str!("../../../src/generated/v2020_08_01/mod.rs"),
     ] {
         let client_doc: String = module
             .lines()

@@ -1,6 +1,5 @@
 //! Shared helpers for the integration tests: a fixed-token credential, client builders and
 //! request assertions against wiremock's recorded requests.
-#![allow(dead_code)]
 
 use azure_core::credentials::TokenCredential;
 use azure_core::http::{ClientOptions, RetryOptions};

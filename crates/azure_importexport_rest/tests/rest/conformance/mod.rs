@@ -14,8 +14,6 @@
 //! Without `AZURE_REST_API_SPECS` the suite is skipped with a message, unless `CI` is set,
 //! in which case it fails.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod examples;
 mod runner;
 

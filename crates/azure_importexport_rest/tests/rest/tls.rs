@@ -7,7 +7,6 @@
 //! get its answer over TLS 1.3, and over TLS 1.2 from a server that offers only 1.2.
 #![cfg(feature = "v2021_01_01")]
 
-mod common;
 
 use azure_core::http::{ClientOptions, RetryOptions};
 use azure_importexport_rest::runtime::ReqwestTransport;
@@ -116,8 +115,8 @@ fn serve_once(
 
 fn client(port: u16, transport: Option<ReqwestTransport>) -> ImportExportClient {
     ImportExportClient::new(
-        common::SUB,
-        common::credential(),
+        crate::common::SUB,
+        crate::common::credential(),
         Some(ImportExportClientOptions {
             endpoint: Some(format!("https://localhost:{port}")),
             client_options: ClientOptions {
@@ -148,7 +147,7 @@ async fn the_default_client_refuses_a_certificate_from_an_unknown_ca() {
     let (port, seen) = serve_once(&pki, &[&rustls::version::TLS13, &rustls::version::TLS12]);
     let error = client(port, None)
         .jobs()
-        .get(common::RG, "job1", None)
+        .get(crate::common::RG, "job1", None)
         .await
         .expect_err("an untrusted certificate must be refused");
     let chain = error_chain(&error);
@@ -183,7 +182,7 @@ async fn the_transport_connects_over_tls_13_and_12_to_a_trusted_server() {
         let transport = ReqwestTransport::with_extra_roots([pki.ca.clone()]).expect("transport");
         let job = client(port, Some(transport))
             .jobs()
-            .get(common::RG, "job1", None)
+            .get(crate::common::RG, "job1", None)
             .await
             .map_err(|e| error_chain(&e))
             .expect("a trusted server answers")
@@ -206,8 +205,8 @@ fn a_certificate_for_another_host_is_refused_even_from_a_trusted_ca() {
     let (port, _seen) = serve_once(&pki, &[&rustls::version::TLS13]);
     let transport = ReqwestTransport::with_extra_roots([pki.ca.clone()]).expect("transport");
     let client = ImportExportClient::new(
-        common::SUB,
-        common::credential(),
+        crate::common::SUB,
+        crate::common::credential(),
         Some(ImportExportClientOptions {
             endpoint: Some(format!("https://127.0.0.1:{port}")),
             client_options: ClientOptions {
@@ -224,7 +223,7 @@ fn a_certificate_for_another_host_is_refused_even_from_a_trusted_ca() {
         .build()
         .unwrap();
     let error = runtime
-        .block_on(client.jobs().get(common::RG, "job1", None))
+        .block_on(client.jobs().get(crate::common::RG, "job1", None))
         .expect_err("a certificate for another name must be refused");
     let chain = error_chain(&error);
     assert!(chain.to_lowercase().contains("certificate"), "{chain}");

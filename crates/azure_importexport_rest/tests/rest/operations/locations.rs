@@ -1,7 +1,7 @@
 //! The `Locations` operations.
 
 use crate::common::*;
-use crate::support::*;
+use super::support::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

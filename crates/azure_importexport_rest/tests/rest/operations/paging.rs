@@ -1,7 +1,7 @@
 //! Pagers: next links across pages, resuming, and the same-origin rule.
 
 use crate::common::*;
-use crate::support::*;
+use super::support::*;
 use azure_core::error::ErrorKind;
 use azure_core::http::StatusCode;
 use azure_core::http::pager::PagerOptions;

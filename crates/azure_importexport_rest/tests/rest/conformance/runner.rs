@@ -1,14 +1,14 @@
 //! One module per api-version (each behind its cargo feature) that sends an example's
 //! request through that version's client and checks what went over the wire.
 
-use crate::examples::Case;
+use super::examples::Case;
 
 /// Runs one example against one api-version module; returns how many responses were checked.
 macro_rules! conformance_runner {
     ($module:ident, $feature:literal) => {
         #[cfg(feature = $feature)]
         mod $module {
-            use crate::examples::{Case, Op};
+            use crate::conformance::examples::{Case, Op};
             use crate::common::*;
             use azure_core::http::RequestContent;
             use azure_importexport_rest::$module::{
@@ -225,7 +225,7 @@ macro_rules! conformance_runner {
                         let sent_body: Value = serde_json::from_slice(&request.body)
                             .map_err(|e| format!("sent body is not JSON: {e}"))?;
                         let want = case.body()?;
-                        if !crate::examples::same_up_to_enum_case(&sent_body, want) {
+                        if !crate::conformance::examples::same_up_to_enum_case(&sent_body, want) {
                             return Err(format!(
                                 "sent body differs from the example's:\n sent: {sent_body}\n want: {want}"
                             ));
@@ -239,7 +239,7 @@ macro_rules! conformance_runner {
 
                     let got = result.map_err(|e| format!("status {status}: {e}"))?;
                     match (got, response_body) {
-                        (Some(got), Some(want)) if crate::examples::same_up_to_enum_case(&got, want) => {}
+                        (Some(got), Some(want)) if crate::conformance::examples::same_up_to_enum_case(&got, want) => {}
                         (Some(got), Some(want)) => {
                             return Err(format!(
                                 "status {status}: the parsed model re-serializes differently\n  got: {got}\n want: {want}"

@@ -1,13 +1,11 @@
 //! Compiles the generator's fragment snapshot (codegen/tests/snapshots), so that reviewing
 //! a snapshot diff is backed by rustc and a round-trip, not just by text comparison.
 
-pub use azure_importexport_rest::runtime;
-
 // Not every generated item is used by this test; the snapshot is the generator's output,
 // formatted by prettyplease, not rustfmt.
 #[allow(dead_code)]
 #[rustfmt::skip]
-#[path = "../../../codegen/tests/snapshots/fragment/mod.rs"]
+#[path = "../../../../codegen/tests/snapshots/fragment/mod.rs"]
 mod fragment;
 
 use fragment::models::{Color, Widget};
