@@ -1,7 +1,7 @@
 //! The `BitLockerKeys` operation.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

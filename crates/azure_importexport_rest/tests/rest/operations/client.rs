@@ -1,7 +1,7 @@
 //! The client itself: api-version, endpoint rules, client-level headers, path parameters, and its docs.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use azure_importexport_rest::models::{JobResponse, PutJobParameters, UpdateJobParameters};
 use azure_importexport_rest::runtime::ServiceErrorExt as _;
 use azure_importexport_rest::{API_VERSION, ImportExportClient, ImportExportClientOptions};

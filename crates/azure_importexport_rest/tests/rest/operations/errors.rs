@@ -1,7 +1,7 @@
 //! Service errors: ARM, flat, empty, HTML and truncated bodies, and transport failures.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use azure_core::error::ErrorKind;
 use azure_core::http::StatusCode;
 use azure_importexport_rest::runtime::ServiceErrorExt as _;

@@ -1,7 +1,7 @@
 //! The `Jobs` operations: get, create, update, delete and both listings.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use azure_core::http::StatusCode;
 use azure_importexport_rest::models::{
     DriveState, DriveStatus, IdentityType, JobDetails, JobResponse, JobState, PutJobParameters,

@@ -1,7 +1,7 @@
 //! The `Locations` operations.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

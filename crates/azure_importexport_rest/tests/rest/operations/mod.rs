@@ -13,6 +13,6 @@ mod errors;
 mod jobs;
 mod locations;
 mod models;
-mod operations;
 mod paging;
+mod provider_operations;
 mod retry;

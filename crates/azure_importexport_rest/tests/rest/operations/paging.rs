@@ -1,7 +1,7 @@
 //! Pagers: next links across pages, resuming, and the same-origin rule.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use azure_core::error::ErrorKind;
 use azure_core::http::StatusCode;
 use azure_core::http::pager::PagerOptions;

@@ -1,7 +1,7 @@
 //! azure_core's retry policy as the generated client configures it.
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use azure_core::http::{
     ClientMethodOptions, ClientOptions, ExponentialRetryOptions, RetryOptions, StatusCode,
 };

@@ -1,7 +1,7 @@
 //! The `Operations` operation (the provider's operation list).
 
-use crate::common::*;
 use super::support::*;
+use crate::common::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
