@@ -2,11 +2,12 @@
 
 //! Options of the client and of each operation.
 
+use azure_core::fmt::SafeDebug;
 use azure_core::http::pager::PagerOptions;
 use azure_core::http::{ClientMethodOptions, ClientOptions};
 
 /// Options for [`WidgetClient::new`](super::WidgetClient::new).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct WidgetClientOptions {
     /// azure_core options: retry, transport, per-call and per-try policies, instrumentation.
     pub client_options: ClientOptions,
@@ -19,7 +20,7 @@ pub struct WidgetClientOptions {
 }
 
 /// Options for [`WidgetsClient::create`](super::WidgetsClient::create).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct WidgetsClientCreateOptions<'a> {
     /// The `x-ms-client-tenant-id` parameter (no description in the spec).
     pub client_tenant_id: Option<String>,
@@ -28,14 +29,14 @@ pub struct WidgetsClientCreateOptions<'a> {
 }
 
 /// Options for [`WidgetsClient::delete`](super::WidgetsClient::delete).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct WidgetsClientDeleteOptions<'a> {
     /// Context for this call (cancellation, custom values for policies).
     pub method_options: ClientMethodOptions<'a>,
 }
 
 /// Options for [`WidgetsClient::list`](super::WidgetsClient::list).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default, SafeDebug)]
 pub struct WidgetsClientListOptions<'a> {
     /// The `$top` parameter (no description in the spec).
     pub top: Option<i32>,

@@ -1,9 +1,8 @@
 //! Invalid or unsupported specs are clear errors that name the JSON pointer.
 
-mod common;
 
 use codegen::CodegenError;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 fn thing_spec(definitions: serde_json::Value) -> serde_json::Value {

@@ -1,10 +1,9 @@
 //! Generated code is reproducible and current: snapshot of a fragment, `--check` logic on
 //! the committed crate, and stale-file detection.
 
-mod common;
 
 use codegen::emit::{EmitOptions, emit_module};
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
