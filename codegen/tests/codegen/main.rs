@@ -1,5 +1,5 @@
 //! The generator's integration tests, one test binary for every suite; run one suite
-//! with `cargo test -p codegen --test codegen constructs::`.
+//! with `cargo test -p azure_importexport_codegen --test codegen constructs::`.
 
 mod bad_input;
 mod common;
