@@ -1,8 +1,7 @@
 //! Invalid or unsupported specs are clear errors that name the JSON pointer.
 
-
-use codegen::CodegenError;
 use crate::common::*;
+use codegen::CodegenError;
 use serde_json::json;
 
 fn thing_spec(definitions: serde_json::Value) -> serde_json::Value {

@@ -1,9 +1,8 @@
 //! Each Swagger / `x-ms-*` construct the generator understands, on a fragment written here.
 
-
+use crate::common::*;
 use codegen::Customizations;
 use codegen::ir::{ParamIn, PathSegment, TypeRef};
-use crate::common::*;
 use serde_json::json;
 
 fn model<'a>(api: &'a codegen::ir::Api, name: &str) -> &'a codegen::ir::Model {

@@ -1,9 +1,8 @@
 //! Generated code is reproducible and current: snapshot of a fragment, `--check` logic on
 //! the committed crate, and stale-file detection.
 
-
-use codegen::emit::{EmitOptions, emit_module};
 use crate::common::*;
+use codegen::emit::{EmitOptions, emit_module};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

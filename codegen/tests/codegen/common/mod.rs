@@ -1,6 +1,5 @@
 //! Helpers for generator tests: small spec fragments written to a temp dir.
 
-
 use codegen::ir::Api;
 use codegen::loader::Loader;
 use codegen::{CodegenError, Customizations};

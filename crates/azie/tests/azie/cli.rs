@@ -1,9 +1,8 @@
 //! The real `azie` binary against the emulator: stdout JSON, stderr, exit codes.
 
-
+use crate::common::{RG, SUB, TOKEN, assert_mentions, azie, count, emulator_with};
 use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use azure_importexport_test::{BITLOCKER_KEY, CARRIER_ACCOUNT};
-use crate::common::{RG, SUB, TOKEN, assert_mentions, azie, count, emulator_with};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,10 +2,11 @@
 //! endpoints are loopback fakes ([`crate::common::identity`]), and the emulator's wiremock
 //! server shows which bearer token reached the service.
 
-
-use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use crate::common::identity::{HttpsServer, entra_refusal, entra_token, managed_identity_token};
-use crate::common::{RG, Run, TOKEN, assert_mentions, azie, azie_signed_out, emulator_with, received};
+use crate::common::{
+    RG, Run, TOKEN, assert_mentions, azie, azie_signed_out, emulator_with, received,
+};
+use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -1,10 +1,9 @@
 //! `azie emulator` as other languages' tests run it: the real binary in its own process,
 //! preloaded from a seed file, answering another `azie` over loopback.
 
-
+use crate::common::command;
 use azure_importexport_emulator::DEFAULT_SUBSCRIPTION;
 use azure_importexport_test::run_bounded;
-use crate::common::command;
 use serde_json::Value;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Child, Command, Stdio};

@@ -2,13 +2,12 @@
 //! `jobs cancel` / `jobs delete` with `--all` or selectors, run as the real binary
 //! against the emulator, checking the emulator's journal and the archive on disk.
 
-
-use azure_importexport_emulator::{Fault, FaultRule, RequestKind};
 use crate::common::fleet::{
     edit, files, fleet, methods, names, names_of, personal_data, reasons, report, succeeds, until,
     versions,
 };
 use crate::common::{Run, SUB, azie, command, count};
+use azure_importexport_emulator::{Fault, FaultRule, RequestKind};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,9 +1,8 @@
 //! Regression tests for the CLI defects of issue 10, one per defect, each running the
 //! real `azie` binary against the emulator.
 
-
-use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use crate::common::{RG, Run, SUB, assert_mentions, azie, count, emulator_with};
+use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::{method, path};

@@ -1,9 +1,8 @@
 //! `azie jobs create` and `azie jobs update` (issue 12, section 1): the real binary
 //! against the emulator, checking what went over the wire.
 
-
-use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use crate::common::{RG, SUB, assert_mentions, azie, count, emulator_with, job_body, received};
+use azure_importexport_emulator::{Emulator, Fault, FaultRule, RequestKind};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 

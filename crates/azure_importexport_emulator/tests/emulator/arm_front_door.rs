@@ -3,7 +3,6 @@
 //! error bodies with `details` and `target`, PUT on an existing job, and when
 //! `percentComplete` appears.
 
-
 use azure_importexport_emulator::{Fault, FaultRule, RequestKind};
 use serde_json::json;
 

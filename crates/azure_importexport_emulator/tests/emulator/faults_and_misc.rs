@@ -1,10 +1,9 @@
 //! Fault injection, catalog endpoints, routing errors, robustness and wiremock integration.
 
-
 use std::time::{Duration, Instant};
 
-use azure_importexport_emulator::{Emulator, EmulatorConfig, Fault, FaultRule, RequestKind};
 use crate::common::*;
+use azure_importexport_emulator::{Emulator, EmulatorConfig, Fault, FaultRule, RequestKind};
 use serde_json::json;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -2,13 +2,12 @@
 //! with `api-version=2020-08-01`.
 #![cfg(feature = "v2020_08_01")]
 
-
+use crate::common::*;
 use azure_importexport_rest::v2020_08_01::{
     API_VERSION, ImportExportClient, ImportExportClientOptions,
     JobsClientListByResourceGroupOptions,
     models::{JobResponse, JobState},
 };
-use crate::common::*;
 use futures::TryStreamExt as _;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param};

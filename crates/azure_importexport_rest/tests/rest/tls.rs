@@ -7,7 +7,6 @@
 //! get its answer over TLS 1.3, and over TLS 1.2 from a server that offers only 1.2.
 #![cfg(feature = "v2021_01_01")]
 
-
 use azure_core::http::{ClientOptions, RetryOptions};
 use azure_importexport_rest::runtime::ReqwestTransport;
 use azure_importexport_rest::{ImportExportClient, ImportExportClientOptions};

@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests: the real `azie` binary against an emulator
 //! running in the test process.
 
-
 pub mod fleet;
 pub mod identity;
 

@@ -1,6 +1,5 @@
 //! Job operations and the job state machine, over HTTP.
 
-
 mod create;
 mod lifecycle;
 mod list;

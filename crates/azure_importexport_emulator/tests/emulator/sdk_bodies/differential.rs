@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::*;
 use super::fixtures::Sdk;
 use super::shape::{assert_same_shape, shape};
+use crate::common::*;
 
 const EXAMPLES: &str = "specification/storageimportexport/resource-manager/Microsoft.ImportExport/StorageImportExport/preview/2021-01-01/examples";
 

@@ -5,8 +5,8 @@
 use azure_importexport_emulator::{Emulator, RequestKind};
 use serde_json::json;
 
-use crate::common::*;
 use super::fixtures::Sdk;
+use crate::common::*;
 
 /// Creates `name` with the SDK's create body.
 async fn create(client: &Client, sdk: &Sdk, name: &str) {

@@ -3,7 +3,6 @@
 //! `tests/fixtures/`) drive the everyday flows ([`flows`]), and the answers have the
 //! shape of the spec's examples ([`differential`]).
 
-
 mod arm_answers;
 mod differential;
 mod fixtures;
