@@ -4,5 +4,6 @@
 mod cancel;
 mod common;
 mod delete;
+mod delete_races;
 mod reads;
 mod wait;
