@@ -15,6 +15,7 @@
 //! - [`client`]: an [`ImportExport`](azure_importexport::ImportExport) client wired with
 //!   all of the above.
 //! - [`job_body`]: a complete import job as the service returns it.
+//! - [`SeededRng`]: a seedable generator for generated histories and stop points.
 //!
 //! Everything binds to 127.0.0.1 only, and every loop here is bounded.
 
@@ -24,12 +25,14 @@ mod fault_proxy;
 mod http_message;
 mod job_bodies;
 mod request_log;
+mod rng;
 
 pub use client::{client, client_with_token};
 pub use clocks::{InstantClock, SharedClock, TestClock};
 pub use fault_proxy::{FaultProxy, ProxyAction, ProxyRule};
 pub use job_bodies::{job_body, job_body_with_system_data, job_id};
 pub use request_log::{LoggedRequest, RequestLog};
+pub use rng::{SeededRng, env_u64};
 
 use std::sync::{Mutex, MutexGuard};
 

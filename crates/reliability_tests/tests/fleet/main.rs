@@ -1,18 +1,28 @@
 //! Fleet operations (issue 11) against the emulator: selectors, plans and their skip
-//! reasons, bulk cancel and delete with archives, incremental and redacted archives, and
-//! runs killed at every point and started again.
+//! reasons, bulk cancel and delete with archives, incremental and redacted archives,
+//! a 429 storm under ARM throttling, and delete and archive runs stopped at
+//! seeded-random points and started again.
+//!
+//! The stop points come from a fixed seed (`FLEET_STOPS_SEED` changes it); a failure
+//! prints the line that replays its stop point alone (`FLEET_STOP_AT=<n>`).
+
+mod stops;
+mod storm;
 
 use azure_importexport::{
-    FleetAction, FleetOptions, FsArchive, ImportExport, JobSelector, JobState, REDACTED,
-    RetryPolicy, SkipReason, TokioClock,
+    ArmLimits, FleetAction, FleetOptions, FsArchive, ImportExport, JobSelector, JobState,
+    JobStateExt as _, REDACTED, RetryPolicy, SkipReason, TokioClock,
 };
-use azure_importexport_emulator::{Emulator, RequestKind};
+use azure_importexport_emulator::{
+    BucketLimits, Emulator, EmulatorConfig, RequestKind, ThrottleConfig,
+};
 use azure_importexport_test::CARRIER_ACCOUNT;
 use reliability_tests::{RG, SUB, client, job_body};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use stops::{CountingSink, replay, stop_points};
 
 /// Seeds `name` in `state` with the given `lastModifiedAt` and tags (the emulator keeps
 /// a seeded body verbatim, so the timestamps are the test's to choose).
@@ -132,12 +142,14 @@ async fn plans_skip_what_the_rules_forbid_and_send_nothing() {
         .await
         .unwrap();
     for job in &cancel.to_do {
-        assert!(
-            ["Creating", "Shipping", "Received", "Transferring"].contains(&job.state.as_str()),
-            "{job}"
-        );
+        assert!(job.state.can_cancel(), "{job}");
     }
-    assert_eq!(cancel.to_do.len(), 8);
+    let cancellable = JobState::KNOWN.iter().filter(|s| s.can_cancel()).count();
+    assert_eq!(
+        cancel.to_do.len(),
+        2 * cancellable,
+        "every cancellable state, two groups"
+    );
     assert!(
         cancel
             .skipped
@@ -151,11 +163,15 @@ async fn plans_skip_what_the_rules_forbid_and_send_nothing() {
         )
         .await
         .unwrap();
+    let deletable = JobState::KNOWN.iter().filter(|s| s.can_delete()).count();
     assert_eq!(
         delete.to_do.len(),
-        4,
-        "Creating and Completed in two groups"
+        2 * deletable,
+        "every deletable state, two groups"
     );
+    for job in &delete.to_do {
+        assert!(job.state.can_delete(), "{job}");
+    }
     assert!(
         delete
             .skipped
@@ -316,58 +332,252 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
     }
 }
 
-/// Killed at any point (the run's future dropped after the emulator has answered n
-/// requests, mid-flight included) and started again: every selected job ends deleted,
-/// each archived exactly once, none deleted unarchived.
+/// The 429 storm: 64 jobs, 16 workers, ARM's deletes bucket shrunk to 40 tokens and
+/// refilled at ARM's 10/s scaled 4x (40/s).
+const STORM_JOBS: usize = 64;
+const STORM_WORKERS: usize = 16;
+const STORM_SCALE: f64 = 4.0;
+const STORM_BUCKET: BucketLimits = BucketLimits {
+    capacity: 40,
+    refill_per_second: 10.0,
+};
+/// How long the noisy neighbour holds the bucket empty, each time.
+const STORM_HOLD: Duration = Duration::from_millis(100);
+/// The time the deletes bucket takes to refill one token (at 40/s).
+const REFILL_WINDOW: Duration = Duration::from_millis(25);
+/// At most this many avoidable 429s in any refill window: a quarter of the workers,
+/// not one per worker.
+const MOST_AVOIDABLE_PER_WINDOW: usize = STORM_WORKERS / 4;
+/// At most this share of requests (percent) answered 429, the storms included.
+const MOST_429_PERCENT: usize = 15;
+
+/// Bulk safe-delete with an archive of `STORM_JOBS` Completed jobs, with ARM throttling
+/// on, by a client pacing itself by `limits`; returns the report, every attempt, the
+/// emulator and the archive.
+async fn storm(
+    limits: ArmLimits,
+) -> (
+    azure_importexport::FleetReport,
+    Vec<storm::Attempt>,
+    Emulator,
+    tempfile::TempDir,
+) {
+    let config = EmulatorConfig {
+        throttle: Some(ThrottleConfig {
+            deletes: STORM_BUCKET,
+            scale: STORM_SCALE,
+            ..ThrottleConfig::default()
+        }),
+        ..EmulatorConfig::default()
+    };
+    let emulator = Emulator::start_with(config).await;
+    for i in 0..STORM_JOBS {
+        let at = "2026-01-01T00:00:00Z";
+        seed(
+            &emulator,
+            RG,
+            &format!("job-{i:02}"),
+            "Completed",
+            at,
+            json!({}),
+        );
+    }
+    let (sdk, timeline) = storm::timed_client(&emulator.uri(), limits);
+    let archive_dir = tempfile::tempdir().unwrap();
+    let archive = Arc::new(FsArchive::new(archive_dir.path()));
+    let action = FleetAction::Delete {
+        archive: Some(archive),
+    };
+    let plan = sdk.plan(&JobSelector::default(), action).await.unwrap();
+    assert_eq!(plan.to_do.len(), STORM_JOBS);
+    let options = FleetOptions {
+        concurrency: Some(STORM_WORKERS),
+        ..FleetOptions::default()
+    };
+    // Another client of the subscription empties the deletes bucket as the run starts,
+    // then holds it empty for a while twice (after the run's 16th and 40th job): storms
+    // the run's client cannot see coming.
+    let (neighbour, _) = storm::timed_client(&emulator.uri(), careless());
+    drain_deletes(&neighbour).await;
+    let storms = async {
+        for after in [16, 40] {
+            // Bounded: 10 s at most per storm.
+            for _ in 0..10_000 {
+                let deleted = emulator
+                    .journal()
+                    .iter()
+                    .filter(|e| e.kind == RequestKind::DeleteJob && e.applied)
+                    .count();
+                if deleted >= after {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            for _ in 0..STORM_HOLD.as_millis() / 2 {
+                drain_deletes(&neighbour).await;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    };
+    let run = sdk.run_plan(plan, Some(options));
+    tokio::pin!(run);
+    let report = tokio::select! {
+        report = &mut run => report,
+        () = storms => run.await,
+    };
+    (report, timeline.attempts(), emulator, archive_dir)
+}
+
+/// Limits that make a client neither pace itself nor share a pause after a 429.
+fn careless() -> ArmLimits {
+    ArmLimits {
+        reads_per_second: 1e9,
+        writes_per_second: 1e9,
+        deletes_per_second: 1e9,
+        low_water: 0,
+        max_pause: Duration::ZERO,
+    }
+}
+
+/// DELETEs of a job that does not exist until one is answered 429: the subscription's
+/// deletes bucket is empty.
+async fn drain_deletes(neighbour: &ImportExport) {
+    let jobs = neighbour.rest().jobs();
+    // Bounded: the bucket holds STORM_BUCKET.capacity tokens, and refills slowly.
+    for _ in 0..4 * STORM_BUCKET.capacity {
+        match jobs.delete(RG, "noisy-neighbour", None).await {
+            Err(error) if error.http_status().is_some_and(|s| u16::from(s) == 429) => return,
+            _ => {}
+        }
+    }
+}
+
+/// A 429 storm: 16 workers meet a small deletes bucket that another client empties
+/// as the run starts and holds empty twice while it runs. The client cooperates with
+/// ARM: after a 429 no attempt that starts goes on the wire before the pause the 429
+/// asked for is over (one shared pause, not one retry per worker), the 429s it could
+/// have avoided stay at a quarter of the workers per refill window, the share of 429s
+/// stays small, every job is done, and none is deleted unarchived. A client that does
+/// not cooperate (no shared pause, no pacing) fails each of these checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_gets_one_shared_pause_and_every_job_done() {
+    let (report, attempts, emulator, archive_dir) =
+        storm(ArmLimits::default().scaled(STORM_SCALE)).await;
+    assert_eq!(
+        (report.summary.done, report.summary.failed),
+        (STORM_JOBS, 0),
+        "{:?}",
+        report.failed.first()
+    );
+    assert_eq!(emulator.job_count(), 0);
+    let archive = FsArchive::new(archive_dir.path());
+    for entry in emulator
+        .journal()
+        .iter()
+        .filter(|e| e.kind == RequestKind::DeleteJob && e.applied)
+    {
+        let name = entry.path.rsplit('/').next().unwrap();
+        let versions = archive.versions(SUB, RG, name).unwrap();
+        assert_eq!(versions.len(), 1, "{name}: {versions:?}");
+    }
+    let (throttled, most, early) = storm_figures("429 storm", &attempts);
+    assert!(throttled > 0, "no 429 at all: the storms missed the run");
+    assert!(early.is_empty(), "one shared pause broken: {early:#?}");
+    assert!(
+        most <= MOST_AVOIDABLE_PER_WINDOW,
+        "{most} avoidable 429s in {REFILL_WINDOW:?}"
+    );
+    assert!(
+        throttled * 100 <= attempts.len() * MOST_429_PERCENT,
+        "{throttled} of {} requests answered 429",
+        attempts.len()
+    );
+
+    // The same storms against a client that neither paces nor shares its pauses: each
+    // check above must see it.
+    let (_, attempts, _, _) = storm(careless()).await;
+    let (throttled, most, early) = storm_figures("without cooperation", &attempts);
+    assert!(
+        !early.is_empty()
+            && most > MOST_AVOIDABLE_PER_WINDOW
+            && throttled * 100 > attempts.len() * MOST_429_PERCENT,
+        "the checks do not tell a careless client"
+    );
+}
+
+/// 429s answered, the most avoidable ones in a refill window, and the attempts sent
+/// during a pause; printed under `label`.
+fn storm_figures(label: &str, attempts: &[storm::Attempt]) -> (usize, usize, Vec<String>) {
+    let throttled = attempts.iter().filter(|a| a.status == Some(429)).count();
+    let avoidable = storm::avoidable_429s(attempts);
+    let most = storm::most_429s_within(&avoidable, REFILL_WINDOW);
+    let early = storm::sent_during_a_pause(attempts);
+    eprintln!(
+        "{label}: {} attempts, {throttled} answered 429 (at most {} per {REFILL_WINDOW:?}), {} avoidable (at most {most} per {REFILL_WINDOW:?}), {} sent during a pause",
+        attempts.len(),
+        storm::most_429s_within(attempts, REFILL_WINDOW),
+        avoidable.len(),
+        early.len()
+    );
+    (throttled, most, early)
+}
+
+/// Eight jobs in `rg`, half `Completed`, half `Creating`.
+async fn eight_deletable() -> Emulator {
+    let emulator = Emulator::start().await;
+    for i in 0..8 {
+        let state = if i % 2 == 0 { "Completed" } else { "Creating" };
+        let at = "2026-01-01T00:00:00Z";
+        seed(&emulator, RG, &format!("job-{i}"), state, at, json!({}));
+    }
+    emulator
+}
+
+/// Killed at seeded-random points (the run's future dropped once the emulator has
+/// answered n requests, mid-flight included) and started again: every selected job ends
+/// deleted, each archived exactly once, none deleted unarchived.
 #[tokio::test]
 async fn a_delete_run_killed_anywhere_and_rerun_loses_and_duplicates_nothing() {
+    let test = "a_delete_run_killed_anywhere";
+    let options = || {
+        Some(FleetOptions {
+            concurrency: Some(3),
+            ..Default::default()
+        })
+    };
+    // An uninterrupted run: how many requests there are to stop between.
+    let requests = {
+        let emulator = eight_deletable().await;
+        let sdk = sdk(&emulator);
+        let action = FleetAction::Delete { archive: None };
+        let plan = sdk.plan(&JobSelector::default(), action).await.unwrap();
+        sdk.run_plan(plan, options()).await;
+        emulator.journal().len()
+    };
+
+    let points = stop_points(requests - 1);
     let mut points_tested = 0;
-    for kill_after in (1..60).step_by(3) {
-        let emulator = Emulator::start().await;
-        for i in 0..8 {
-            let name = format!("job-{i}");
-            let state = if i % 2 == 0 { "Completed" } else { "Creating" };
-            seed(
-                &emulator,
-                RG,
-                &name,
-                state,
-                "2026-01-01T00:00:00Z",
-                json!({}),
-            );
-        }
+    for kill_after in points.iter().copied() {
+        let replay = replay(test, kill_after);
+        let emulator = eight_deletable().await;
         let sdk = sdk(&emulator);
         let archive_dir = tempfile::tempdir().unwrap();
         let archive = FsArchive::new(archive_dir.path());
         let action = || FleetAction::Delete {
             archive: Some(Arc::new(archive.clone())),
         };
-        let options = || {
-            Some(FleetOptions {
-                concurrency: Some(3),
-                ..Default::default()
-            })
-        };
-
         let plan = sdk.plan(&JobSelector::default(), action()).await.unwrap();
         let killed = tokio::select! {
             _ = sdk.run_plan(plan, options()) => false,
-            _ = until_requests(&emulator, kill_after) => true,
+            () = until_requests(&emulator, kill_after) => true,
         };
         let rerun = sdk.plan(&JobSelector::default(), action()).await.unwrap();
         let report = sdk.run_plan(rerun, options()).await;
-        assert_eq!(
-            report.summary.failed, 0,
-            "kill after {kill_after}: {report:?}"
-        );
-        assert_eq!(emulator.job_count(), 0, "kill after {kill_after}");
+        assert_eq!(report.summary.failed, 0, "{report:?}\n{replay}");
+        assert_eq!(emulator.job_count(), 0, "{replay}");
         for i in 0..8 {
             let versions = archive.versions(SUB, RG, &format!("job-{i}")).unwrap();
-            assert_eq!(
-                versions.len(),
-                1,
-                "kill after {kill_after}: job-{i} has {versions:?}"
-            );
+            assert_eq!(versions.len(), 1, "job-{i} has {versions:?}\n{replay}");
         }
         for entry in emulator
             .journal()
@@ -375,14 +585,89 @@ async fn a_delete_run_killed_anywhere_and_rerun_loses_and_duplicates_nothing() {
             .filter(|e| e.kind == RequestKind::DeleteJob && e.applied)
         {
             let name = entry.path.rsplit('/').next().unwrap();
-            assert_eq!(archive.versions(SUB, RG, name).unwrap().len(), 1);
+            let versions = archive.versions(SUB, RG, name).unwrap();
+            assert_eq!(versions.len(), 1, "{name} deleted unarchived\n{replay}");
         }
         points_tested += usize::from(killed);
     }
     assert!(
-        points_tested >= 10,
-        "only {points_tested} runs were cut short"
+        points_tested * 2 >= points.len(),
+        "only {points_tested} of {points:?} runs were cut short"
     );
+}
+
+/// An archive run stopped right before or right after a seeded-random write (the
+/// run's future dropped there), one job changed meanwhile, then run again: every
+/// version of every job is written exactly once, and a third run has nothing to do.
+#[tokio::test]
+async fn an_archive_run_stopped_anywhere_and_rerun_writes_every_version_once() {
+    let test = "an_archive_run_stopped_anywhere";
+    let jobs = fleet().await.job_count();
+    for stop_at in stop_points(2 * jobs) {
+        let replay = replay(test, stop_at);
+        let emulator = fleet().await;
+        let sdk = sdk(&emulator);
+        let archive_dir = tempfile::tempdir().unwrap();
+        let sink = Arc::new(CountingSink::new(
+            FsArchive::new(archive_dir.path()),
+            Some(stop_at),
+        ));
+        let action = || FleetAction::Archive { sink: sink.clone() };
+        let options = || {
+            Some(FleetOptions {
+                concurrency: Some(3),
+                ..Default::default()
+            })
+        };
+        let plan = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        tokio::select! {
+            _ = sdk.run_plan(plan, options()) => panic!("not stopped\n{replay}"),
+            () = sink.stopped.notified() => {}
+        }
+        // A new version of one job while the run is stopped.
+        let (rg, name) = ("rg-a", "a-0-creating");
+        let mut changed = emulator.job_json_raw(SUB, rg, name).unwrap();
+        changed["systemData"]["lastModifiedAt"] = json!("2026-11-30T00:00:00Z");
+        changed["tags"] = json!({"team": "red", "wave": "2"});
+        emulator.insert_job(SUB, rg, name, changed);
+
+        let rerun = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        let report = sdk.run_plan(rerun, options()).await;
+        assert_eq!(report.summary.failed, 0, "{report:?}\n{replay}");
+        let written = sink.written();
+        for (i, version) in written.iter().enumerate() {
+            assert!(
+                !written[..i].contains(version),
+                "{version:?} written twice\n{replay}"
+            );
+        }
+        let listed = sdk.list_jobs(None).await.unwrap();
+        assert_eq!(listed.len(), jobs);
+        for job in &listed {
+            let (rg, name) = (job.resource_group().unwrap(), job.name().unwrap());
+            let versions = sink.inner.versions(SUB, rg, name).unwrap();
+            // The changed job's first version is there if the stopped run got to it (a
+            // write under way when the run was dropped may still land).
+            let expected = if name == "a-0-creating" { 1..=2 } else { 1..=1 };
+            assert!(
+                expected.contains(&versions.len()),
+                "{rg}/{name}: {versions:?}\n{replay}"
+            );
+            let newest = std::fs::read(versions.last().unwrap()).unwrap();
+            assert_eq!(
+                newest,
+                job.json(),
+                "{rg}/{name}'s current version\n{replay}"
+            );
+            let first = std::fs::read(&versions[0]).unwrap();
+            assert!(
+                versions.len() == 1 || first != newest,
+                "{versions:?}\n{replay}"
+            );
+        }
+        let third = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        assert!(third.to_do.is_empty(), "{:?}\n{replay}", third.to_do);
+    }
 }
 
 /// Resolves once the emulator has answered `n` requests (polled; bounded by the test's
