@@ -8,21 +8,21 @@
 
 mod stops;
 mod storm;
+mod timeline;
 
 use azure_importexport::{
     ArmLimits, FleetAction, FleetOptions, FsArchive, ImportExport, JobSelector, JobState,
     JobStateExt as _, REDACTED, RetryPolicy, SkipReason, TokioClock,
 };
-use azure_importexport_emulator::{
-    BucketLimits, Emulator, EmulatorConfig, RequestKind, ThrottleConfig,
-};
+use azure_importexport_emulator::{Emulator, RequestKind};
 use azure_importexport_test::CARRIER_ACCOUNT;
 use reliability_tests::{RG, SUB, client, job_body};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use stops::{CountingSink, replay, stop_points};
+use stops::{CountingSink, eight_deletable, replay, stop_points, until_requests};
+use storm::{MOST_429_PERCENT, MOST_AVOIDABLE_PER_WINDOW, REFILL_WINDOW, STORM_JOBS, STORM_SCALE};
 
 /// Seeds `name` in `state` with the given `lastModifiedAt` and tags (the emulator keeps
 /// a seeded body verbatim, so the timestamps are the test's to choose).
@@ -332,126 +332,6 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
     }
 }
 
-/// The 429 storm: 64 jobs, 16 workers, ARM's deletes bucket shrunk to 40 tokens and
-/// refilled at ARM's 10/s scaled 4x (40/s).
-const STORM_JOBS: usize = 64;
-const STORM_WORKERS: usize = 16;
-const STORM_SCALE: f64 = 4.0;
-const STORM_BUCKET: BucketLimits = BucketLimits {
-    capacity: 40,
-    refill_per_second: 10.0,
-};
-/// How long the noisy neighbour holds the bucket empty, each time.
-const STORM_HOLD: Duration = Duration::from_millis(100);
-/// The time the deletes bucket takes to refill one token (at 40/s).
-const REFILL_WINDOW: Duration = Duration::from_millis(25);
-/// At most this many avoidable 429s in any refill window: a quarter of the workers,
-/// not one per worker.
-const MOST_AVOIDABLE_PER_WINDOW: usize = STORM_WORKERS / 4;
-/// At most this share of requests (percent) answered 429, the storms included.
-const MOST_429_PERCENT: usize = 15;
-
-/// Bulk safe-delete with an archive of `STORM_JOBS` Completed jobs, with ARM throttling
-/// on, by a client pacing itself by `limits`; returns the report, every attempt, the
-/// emulator and the archive.
-async fn storm(
-    limits: ArmLimits,
-) -> (
-    azure_importexport::FleetReport,
-    Vec<storm::Attempt>,
-    Emulator,
-    tempfile::TempDir,
-) {
-    let config = EmulatorConfig {
-        throttle: Some(ThrottleConfig {
-            deletes: STORM_BUCKET,
-            scale: STORM_SCALE,
-            ..ThrottleConfig::default()
-        }),
-        ..EmulatorConfig::default()
-    };
-    let emulator = Emulator::start_with(config).await;
-    for i in 0..STORM_JOBS {
-        let at = "2026-01-01T00:00:00Z";
-        seed(
-            &emulator,
-            RG,
-            &format!("job-{i:02}"),
-            "Completed",
-            at,
-            json!({}),
-        );
-    }
-    let (sdk, timeline) = storm::timed_client(&emulator.uri(), limits);
-    let archive_dir = tempfile::tempdir().unwrap();
-    let archive = Arc::new(FsArchive::new(archive_dir.path()));
-    let action = FleetAction::Delete {
-        archive: Some(archive),
-    };
-    let plan = sdk.plan(&JobSelector::default(), action).await.unwrap();
-    assert_eq!(plan.to_do.len(), STORM_JOBS);
-    let options = FleetOptions {
-        concurrency: Some(STORM_WORKERS),
-        ..FleetOptions::default()
-    };
-    // Another client of the subscription empties the deletes bucket as the run starts,
-    // then holds it empty for a while twice (after the run's 16th and 40th job): storms
-    // the run's client cannot see coming.
-    let (neighbour, _) = storm::timed_client(&emulator.uri(), careless());
-    drain_deletes(&neighbour).await;
-    let storms = async {
-        for after in [16, 40] {
-            // Bounded: 10 s at most per storm.
-            for _ in 0..10_000 {
-                let deleted = emulator
-                    .journal()
-                    .iter()
-                    .filter(|e| e.kind == RequestKind::DeleteJob && e.applied)
-                    .count();
-                if deleted >= after {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            for _ in 0..STORM_HOLD.as_millis() / 2 {
-                drain_deletes(&neighbour).await;
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        }
-    };
-    let run = sdk.run_plan(plan, Some(options));
-    tokio::pin!(run);
-    let report = tokio::select! {
-        report = &mut run => report,
-        () = storms => run.await,
-    };
-    (report, timeline.attempts(), emulator, archive_dir)
-}
-
-/// Limits that make a client neither pace itself nor share a pause after a 429.
-fn careless() -> ArmLimits {
-    ArmLimits {
-        reads_per_second: 1e9,
-        writes_per_second: 1e9,
-        deletes_per_second: 1e9,
-        low_water: 0,
-        max_pause: Duration::ZERO,
-    }
-}
-
-/// DELETEs of a job that does not exist until one is answered 429: the subscription's
-/// deletes bucket is empty.
-async fn drain_deletes(neighbour: &ImportExport) {
-    let jobs = neighbour.rest().jobs();
-    // Bounded: the bucket holds STORM_BUCKET.capacity tokens, and refills slowly.
-    for _ in 0..4 * STORM_BUCKET.capacity {
-        match jobs.delete(RG, "noisy-neighbour", None).await {
-            Err(error) if error.http_status().is_some_and(|s| u16::from(s) == 429) => return,
-            _ => {}
-        }
-    }
-}
-
 /// A 429 storm: 16 workers meet a small deletes bucket that another client empties
 /// as the run starts and holds empty twice while it runs. The client cooperates with
 /// ARM: after a 429 no attempt that starts goes on the wire before the pause the 429
@@ -462,7 +342,7 @@ async fn drain_deletes(neighbour: &ImportExport) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_gets_one_shared_pause_and_every_job_done() {
     let (report, attempts, emulator, archive_dir) =
-        storm(ArmLimits::default().scaled(STORM_SCALE)).await;
+        storm::run(ArmLimits::default().scaled(STORM_SCALE)).await;
     assert_eq!(
         (report.summary.done, report.summary.failed),
         (STORM_JOBS, 0),
@@ -480,7 +360,7 @@ async fn a_429_storm_gets_one_shared_pause_and_every_job_done() {
         let versions = archive.versions(SUB, RG, name).unwrap();
         assert_eq!(versions.len(), 1, "{name}: {versions:?}");
     }
-    let (throttled, most, early) = storm_figures("429 storm", &attempts);
+    let (throttled, most, early) = storm::figures("429 storm", &attempts);
     assert!(throttled > 0, "no 429 at all: the storms missed the run");
     assert!(early.is_empty(), "one shared pause broken: {early:#?}");
     assert!(
@@ -495,42 +375,14 @@ async fn a_429_storm_gets_one_shared_pause_and_every_job_done() {
 
     // The same storms against a client that neither paces nor shares its pauses: each
     // check above must see it.
-    let (_, attempts, _, _) = storm(careless()).await;
-    let (throttled, most, early) = storm_figures("without cooperation", &attempts);
+    let (_, attempts, _, _) = storm::run(storm::careless()).await;
+    let (throttled, most, early) = storm::figures("without cooperation", &attempts);
     assert!(
         !early.is_empty()
             && most > MOST_AVOIDABLE_PER_WINDOW
             && throttled * 100 > attempts.len() * MOST_429_PERCENT,
         "the checks do not tell a careless client"
     );
-}
-
-/// 429s answered, the most avoidable ones in a refill window, and the attempts sent
-/// during a pause; printed under `label`.
-fn storm_figures(label: &str, attempts: &[storm::Attempt]) -> (usize, usize, Vec<String>) {
-    let throttled = attempts.iter().filter(|a| a.status == Some(429)).count();
-    let avoidable = storm::avoidable_429s(attempts);
-    let most = storm::most_429s_within(&avoidable, REFILL_WINDOW);
-    let early = storm::sent_during_a_pause(attempts);
-    eprintln!(
-        "{label}: {} attempts, {throttled} answered 429 (at most {} per {REFILL_WINDOW:?}), {} avoidable (at most {most} per {REFILL_WINDOW:?}), {} sent during a pause",
-        attempts.len(),
-        storm::most_429s_within(attempts, REFILL_WINDOW),
-        avoidable.len(),
-        early.len()
-    );
-    (throttled, most, early)
-}
-
-/// Eight jobs in `rg`, half `Completed`, half `Creating`.
-async fn eight_deletable() -> Emulator {
-    let emulator = Emulator::start().await;
-    for i in 0..8 {
-        let state = if i % 2 == 0 { "Completed" } else { "Creating" };
-        let at = "2026-01-01T00:00:00Z";
-        seed(&emulator, RG, &format!("job-{i}"), state, at, json!({}));
-    }
-    emulator
 }
 
 /// Killed at seeded-random points (the run's future dropped once the emulator has
@@ -667,17 +519,5 @@ async fn an_archive_run_stopped_anywhere_and_rerun_writes_every_version_once() {
         }
         let third = sdk.plan(&JobSelector::default(), action()).await.unwrap();
         assert!(third.to_do.is_empty(), "{:?}\n{replay}", third.to_do);
-    }
-}
-
-/// Resolves once the emulator has answered `n` requests (polled; bounded by the test's
-/// own runtime limit).
-async fn until_requests(emulator: &Emulator, n: usize) {
-    for _ in 0..10_000 {
-        if emulator.journal().len() >= n {
-            return;
-        }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_micros(200)).await;
     }
 }

@@ -1,12 +1,17 @@
 //! Runs stopped at seeded-random points, and an archive sink that counts what it was
 //! handed and can stop the run around a given write.
 
+use crate::seed;
 use async_trait::async_trait;
 use azure_importexport::{ArchiveError, ArchiveRecord, ArchiveSink, FsArchive};
+use azure_importexport_emulator::Emulator;
+use reliability_tests::RG;
 use reliability_tests::{SeededRng, env_u64};
+use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::Notify;
 
 /// The fixed seed of the stop points (`FLEET_STOPS_SEED` changes it).
@@ -96,5 +101,28 @@ impl ArchiveSink for CountingSink {
 
     async fn contains(&self, record: ArchiveRecord<'_>) -> Result<bool, ArchiveError> {
         self.inner.contains(record).await
+    }
+}
+
+/// Eight jobs in `rg`, half `Completed`, half `Creating`.
+pub(crate) async fn eight_deletable() -> Emulator {
+    let emulator = Emulator::start().await;
+    for i in 0..8 {
+        let state = if i % 2 == 0 { "Completed" } else { "Creating" };
+        let at = "2026-01-01T00:00:00Z";
+        seed(&emulator, RG, &format!("job-{i}"), state, at, json!({}));
+    }
+    emulator
+}
+
+/// Resolves once the emulator has answered `n` requests (polled; bounded by the test's
+/// own runtime limit).
+pub(crate) async fn until_requests(emulator: &Emulator, n: usize) {
+    for _ in 0..10_000 {
+        if emulator.journal().len() >= n {
+            return;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_micros(200)).await;
     }
 }

@@ -1,192 +1,148 @@
-//! A 429 storm as the client lived it: every attempt with when it entered the client's
-//! per-try pipeline (before the ARM throttle policy), when it went on the wire and when
-//! its answer came back (a transport wrapper), its status and the pause a 429 asked for.
+//! The 429 storm: a fleet delete run under ARM throttling with a small deletes bucket,
+//! which another client of the subscription empties as the run starts and holds empty
+//! twice while it runs; and the figures that tell whether the client cooperated.
 
-use async_trait::async_trait;
-use azure_core::http::policies::{Policy, PolicyResult};
-use azure_core::http::{AsyncRawResponse, ClientOptions, Context, HttpClient, Request, Transport};
-use azure_importexport::rest::runtime::{ReqwestTransport, header, send_to_next};
-use azure_importexport::{ArmLimits, ImportExport, ImportExportOptions, StaticTokenCredential};
-use reliability_tests::{SUB, TOKEN};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use crate::seed;
+use crate::timeline::{self, Attempt};
+use azure_importexport::{
+    ArmLimits, FleetAction, FleetOptions, FleetReport, FsArchive, ImportExport, JobSelector,
+};
+use azure_importexport_emulator::{
+    BucketLimits, Emulator, EmulatorConfig, RequestKind, ThrottleConfig,
+};
+use reliability_tests::RG;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Names each attempt, so that the transport can tell which one it sends.
-const ATTEMPT_HEADER: &str = "x-test-attempt";
+/// The 429 storm: 64 jobs, 16 workers, ARM's deletes bucket shrunk to 40 tokens and
+/// refilled at ARM's 10/s scaled 4x (40/s).
+pub(crate) const STORM_JOBS: usize = 64;
+pub(crate) const STORM_WORKERS: usize = 16;
+pub(crate) const STORM_SCALE: f64 = 4.0;
+pub(crate) const STORM_BUCKET: BucketLimits = BucketLimits {
+    capacity: 40,
+    refill_per_second: 10.0,
+};
+/// How long the noisy neighbour holds the bucket empty, each time.
+pub(crate) const STORM_HOLD: Duration = Duration::from_millis(100);
+/// The time the deletes bucket takes to refill one token (at 40/s).
+pub(crate) const REFILL_WINDOW: Duration = Duration::from_millis(25);
+/// At most this many avoidable 429s in any refill window: a quarter of the workers,
+/// not one per worker.
+pub(crate) const MOST_AVOIDABLE_PER_WINDOW: usize = STORM_WORKERS / 4;
+/// At most this share of requests (percent) answered 429, the storms included.
+pub(crate) const MOST_429_PERCENT: usize = 15;
 
-/// One attempt of the client.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Attempt {
-    pub(crate) method: String,
-    /// Entered the per-try pipeline (before the throttle could hold it).
-    pub(crate) entered: Option<Instant>,
-    /// Left it (after the throttle saw the answer).
-    pub(crate) left: Option<Instant>,
-    /// Went on the wire, and its answer came back.
-    pub(crate) sent: Option<Instant>,
-    pub(crate) answered: Option<Instant>,
-    pub(crate) status: Option<u16>,
-    /// `x-ms-retry-after-ms` of a 429.
-    pub(crate) pause: Option<Duration>,
-}
-
-/// Every attempt of one client.
-#[derive(Debug, Default)]
-pub(crate) struct Timeline(Mutex<Vec<Attempt>>);
-
-impl Timeline {
-    pub(crate) fn attempts(&self) -> Vec<Attempt> {
-        self.0.lock().unwrap().clone()
-    }
-
-    fn update(&self, id: usize, change: impl FnOnce(&mut Attempt)) {
-        if let Some(attempt) = self.0.lock().unwrap().get_mut(id) {
-            change(attempt);
-        }
-    }
-}
-
-/// The per-try policy that names and times each attempt.
-#[derive(Debug)]
-struct Stamp(Arc<Timeline>);
-
-// The trait's signature elides Context's lifetime; matching it exactly is required.
-#[allow(elided_lifetimes_in_paths)]
-#[async_trait]
-impl Policy for Stamp {
-    async fn send(
-        &self,
-        ctx: &Context,
-        request: &mut Request,
-        next: &[Arc<dyn Policy>],
-    ) -> PolicyResult {
-        let id = {
-            let mut attempts = self.0.0.lock().unwrap();
-            attempts.push(Attempt {
-                method: request.method().to_string().to_ascii_uppercase(),
-                entered: Some(Instant::now()),
-                ..Attempt::default()
-            });
-            attempts.len() - 1
-        };
-        request.insert_header(ATTEMPT_HEADER, id.to_string());
-        let result = send_to_next(ctx, request, next).await;
-        self.0.update(id, |a| a.left = Some(Instant::now()));
-        result
-    }
-}
-
-/// The SDK's own transport, timing each request on the wire.
-#[derive(Debug)]
-struct OnTheWire {
-    timeline: Arc<Timeline>,
-    inner: ReqwestTransport,
-}
-
-#[async_trait]
-impl HttpClient for OnTheWire {
-    async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
-        let id = header(request.headers(), &ATTEMPT_HEADER.into()).and_then(|v| v.parse().ok());
-        let sent = Instant::now();
-        let result = self.inner.execute_request(request).await;
-        let answered = Instant::now();
-        if let Some(id) = id {
-            let status = result.as_ref().ok().map(|r| u16::from(r.status()));
-            let pause = result.as_ref().ok().and_then(|r| {
-                let ms = header(r.headers(), &"x-ms-retry-after-ms".into())?;
-                Some(Duration::from_millis(ms.parse().ok()?))
-            });
-            self.timeline.update(id, |a| {
-                (a.sent, a.answered, a.status, a.pause) =
-                    (Some(sent), Some(answered), status, pause);
-            });
-        }
-        result
-    }
-}
-
-/// A client of `endpoint` pacing itself by `limits`, and the timeline of its attempts.
-pub(crate) fn timed_client(endpoint: &str, limits: ArmLimits) -> (ImportExport, Arc<Timeline>) {
-    let timeline = Arc::new(Timeline::default());
-    let mut client_options = ClientOptions::default();
-    client_options
-        .per_try_policies
-        .push(Arc::new(Stamp(timeline.clone())));
-    let wire = OnTheWire {
-        timeline: timeline.clone(),
-        inner: ReqwestTransport::new().expect("the SDK's transport"),
+/// Bulk safe-delete with an archive of `STORM_JOBS` Completed jobs, with ARM throttling
+/// on, by a client pacing itself by `limits`; returns the report, every attempt, the
+/// emulator and the archive.
+pub(crate) async fn run(
+    limits: ArmLimits,
+) -> (FleetReport, Vec<Attempt>, Emulator, tempfile::TempDir) {
+    let config = EmulatorConfig {
+        throttle: Some(ThrottleConfig {
+            deletes: STORM_BUCKET,
+            scale: STORM_SCALE,
+            ..ThrottleConfig::default()
+        }),
+        ..EmulatorConfig::default()
     };
-    client_options.transport = Some(Transport::new(Arc::new(wire)));
-    let options = ImportExportOptions {
-        client_options,
-        arm_limits: limits,
-        ..ImportExportOptions::default()
+    let emulator = Emulator::start_with(config).await;
+    for i in 0..STORM_JOBS {
+        let at = "2026-01-01T00:00:00Z";
+        seed(
+            &emulator,
+            RG,
+            &format!("job-{i:02}"),
+            "Completed",
+            at,
+            json!({}),
+        );
     }
-    .with_endpoint(endpoint);
-    let credential = Arc::new(StaticTokenCredential::new(TOKEN));
-    let sdk = ImportExport::new(SUB, credential, Some(options)).expect("a loopback endpoint");
-    (sdk, timeline)
-}
-
-/// Attempts that broke the one shared pause: each entered the pipeline after the
-/// client had seen a 429 (so its throttle policy knew of the pause) and yet went on the
-/// wire before that 429's pause was over. Immune to scheduling delays: a late attempt
-/// only enters later, and the pause is measured from before the client saw the 429.
-pub(crate) fn sent_during_a_pause(attempts: &[Attempt]) -> Vec<String> {
-    let mut broken = Vec::new();
-    for throttled in attempts.iter().filter(|a| a.status == Some(429)) {
-        let (Some(seen), Some(answered), Some(pause)) =
-            (throttled.left, throttled.answered, throttled.pause)
-        else {
-            continue;
-        };
-        let pause_ends = answered + pause;
-        for later in attempts {
-            if let (Some(entered), Some(sent)) = (later.entered, later.sent) {
-                if entered > seen && sent < pause_ends {
-                    broken.push(format!(
-                        "{} sent {:?} before the end of a {pause:?} pause",
-                        later.method,
-                        pause_ends - sent
-                    ));
+    let (sdk, timeline) = timeline::timed_client(&emulator.uri(), limits);
+    let archive_dir = tempfile::tempdir().unwrap();
+    let archive = Arc::new(FsArchive::new(archive_dir.path()));
+    let action = FleetAction::Delete {
+        archive: Some(archive),
+    };
+    let plan = sdk.plan(&JobSelector::default(), action).await.unwrap();
+    assert_eq!(plan.to_do.len(), STORM_JOBS);
+    let options = FleetOptions {
+        concurrency: Some(STORM_WORKERS),
+        ..FleetOptions::default()
+    };
+    // Another client of the subscription empties the deletes bucket as the run starts,
+    // then holds it empty for a while twice (after the run's 16th and 40th job): storms
+    // the run's client cannot see coming.
+    let (neighbour, _) = timeline::timed_client(&emulator.uri(), careless());
+    drain_deletes(&neighbour).await;
+    let storms = async {
+        for after in [16, 40] {
+            // Bounded: 10 s at most per storm.
+            for _ in 0..10_000 {
+                let deleted = emulator
+                    .journal()
+                    .iter()
+                    .filter(|e| e.kind == RequestKind::DeleteJob && e.applied)
+                    .count();
+                if deleted >= after {
+                    break;
                 }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            for _ in 0..STORM_HOLD.as_millis() / 2 {
+                drain_deletes(&neighbour).await;
+                tokio::time::sleep(Duration::from_millis(2)).await;
             }
         }
+    };
+    let run = sdk.run_plan(plan, Some(options));
+    tokio::pin!(run);
+    let report = tokio::select! {
+        report = &mut run => report,
+        () = storms => run.await,
+    };
+    (report, timeline.attempts(), emulator, archive_dir)
+}
+
+/// Limits that make a client neither pace itself nor share a pause after a 429.
+pub(crate) fn careless() -> ArmLimits {
+    ArmLimits {
+        reads_per_second: 1e9,
+        writes_per_second: 1e9,
+        deletes_per_second: 1e9,
+        low_water: 0,
+        max_pause: Duration::ZERO,
     }
-    broken
 }
 
-/// The 429s the client could have avoided: answers to attempts that started after it
-/// had seen a 429 (the ones already on the wire when a bucket ran dry could not know).
-pub(crate) fn avoidable_429s(attempts: &[Attempt]) -> Vec<Attempt> {
-    let first_seen = attempts
-        .iter()
-        .filter(|a| a.status == Some(429))
-        .filter_map(|a| a.left)
-        .min();
-    attempts
-        .iter()
-        .filter(|a| a.status == Some(429))
-        .filter(|a| first_seen.is_some_and(|seen| a.entered.is_some_and(|e| e > seen)))
-        .cloned()
-        .collect()
+/// DELETEs of a job that does not exist until one is answered 429: the subscription's
+/// deletes bucket is empty.
+async fn drain_deletes(neighbour: &ImportExport) {
+    let jobs = neighbour.rest().jobs();
+    // Bounded: the bucket holds STORM_BUCKET.capacity tokens, and refills slowly.
+    for _ in 0..4 * STORM_BUCKET.capacity {
+        match jobs.delete(RG, "noisy-neighbour", None).await {
+            Err(error) if error.http_status().is_some_and(|s| u16::from(s) == 429) => return,
+            _ => {}
+        }
+    }
 }
 
-/// The most 429s answered within any span of `window`.
-pub(crate) fn most_429s_within(attempts: &[Attempt], window: Duration) -> usize {
-    let mut times: Vec<Instant> = attempts
-        .iter()
-        .filter(|a| a.status == Some(429))
-        .filter_map(|a| a.answered)
-        .collect();
-    times.sort();
-    (0..times.len())
-        .map(|first| {
-            times[first..]
-                .iter()
-                .take_while(|t| **t < times[first] + window)
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
+/// 429s answered, the most avoidable ones in a refill window, and the attempts sent
+/// during a pause; printed under `label`.
+pub(crate) fn figures(label: &str, attempts: &[Attempt]) -> (usize, usize, Vec<String>) {
+    let throttled = attempts.iter().filter(|a| a.status == Some(429)).count();
+    let avoidable = timeline::avoidable_429s(attempts);
+    let most = timeline::most_429s_within(&avoidable, REFILL_WINDOW);
+    let early = timeline::sent_during_a_pause(attempts);
+    eprintln!(
+        "{label}: {} attempts, {throttled} answered 429 (at most {} per {REFILL_WINDOW:?}), {} avoidable (at most {most} per {REFILL_WINDOW:?}), {} sent during a pause",
+        attempts.len(),
+        timeline::most_429s_within(attempts, REFILL_WINDOW),
+        avoidable.len(),
+        early.len()
+    );
+    (throttled, most, early)
 }
