@@ -107,6 +107,11 @@ impl FaultProxy {
         }
     }
 
+    /// Removes every rule not used up yet.
+    pub fn clear_rules(&self) {
+        lock(&self.inner.rules).clear();
+    }
+
     /// `METHOD target` of every request the proxy read, in order.
     pub fn received(&self) -> Vec<String> {
         lock(&self.inner.received).clone()

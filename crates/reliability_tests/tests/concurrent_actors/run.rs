@@ -1,255 +1,211 @@
-//! One run: a history at a time against one emulator, one client and one archive
-//! root, with the invariants checked after each.
+//! One run: a history at a time, each against a fresh emulator on the same server, with
+//! the client's jitter reseeded and its throttle's pauses long past, so that a history
+//! replayed alone does exactly what it did in the full run.
 
-use crate::MAX_ATTEMPTS;
 use crate::actor::{Actor, ArchiveWithActor, marker_of, seeded_job};
-use crate::history::{History, Operation};
-use crate::outcome::{
-    Failure, Outcome, cancel_failure, check_failure, delete_failure, deleted, failed,
-};
-use azure_importexport::CategorizedError as _;
+use crate::checks::{Call, check};
+use crate::history::{History, Operation, history_seed};
+use crate::outcome::{Outcome, cancelled, cancelled_and_deleted, deleted, waited};
+use crate::wire::{Rules, Seen, WireLog, join};
+use crate::{ReseedableJitter, policy};
 use azure_importexport::{
-    CancelAndDeleteError, CancelAndDeleteOptions, DeleteOptions, FsArchive, ImportExport, JobState,
-    WaitError, WaitOptions,
+    CancelAndDeleteOptions, CancelOptions, DeleteOptions, FsArchive, ImportExport, JobRef,
+    JobState, RetryPolicy, WaitOptions,
 };
-use azure_importexport_emulator::{Emulator, JournalEntry, RequestKind};
-use reliability_tests::{RG, SUB};
-use serde_json::{Value, json};
+use azure_importexport_emulator::{Emulator, EmulatorConfig};
+use reliability_tests::{FaultProxy, RG, SUB, TestClock};
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wiremock::MockServer;
+
+/// The actor of the history under way, moved by the client's pauses and requests.
+pub(crate) type CurrentActor = Arc<Mutex<Option<Arc<Mutex<Actor>>>>>;
 
 pub(crate) struct Run {
+    pub(crate) seed: u64,
+    /// The server every history's emulator is mounted on (one address for the run).
+    pub(crate) server: MockServer,
     pub(crate) emulator: Emulator,
-    /// One client for the whole run (building one costs more than a history).
-    pub(crate) sdk: ImportExport,
-    /// The actor of the history under way, moved by the client's pauses.
-    pub(crate) current_actor: Arc<Mutex<Option<Arc<Mutex<Actor>>>>>,
+    /// In front of the server: drops connections for the histories that plan it.
+    pub(crate) proxy: FaultProxy,
+    /// Clients for the whole run (building one costs more than a history): one to the
+    /// server, one through the proxy; both share the clock, the jitter and the log.
+    pub(crate) direct: ImportExport,
+    pub(crate) proxied: ImportExport,
+    pub(crate) wire: Arc<WireLog>,
+    pub(crate) jitter: ReseedableJitter,
+    pub(crate) clock: TestClock,
+    pub(crate) current_actor: CurrentActor,
     pub(crate) archive_root: PathBuf,
     /// Every archive file seen, with its bytes: none may change or vanish.
     pub(crate) files: BTreeMap<PathBuf, Vec<u8>>,
+    /// How often each outcome, and each kind of event on the wire, was seen.
+    pub(crate) tally: Mutex<BTreeMap<String, u32>>,
 }
 
 impl Run {
-    pub(crate) async fn history(&mut self, history: &History) -> Result<(), String> {
-        let emulator = &self.emulator;
-        emulator.clear_faults();
-        emulator.clear_journal();
-        emulator.insert_job(
-            SUB,
-            RG,
-            &history.name,
-            seeded_job(&history.name, history.initial_state, history.system_data, 0),
-        );
+    /// Runs `history` and checks it; returns its trace (what was sent, seen and
+    /// reported), the same whenever the history runs.
+    pub(crate) async fn history(&mut self, history: &History) -> Result<String, String> {
+        self.reset(history).await;
+        let emulator = self.emulator.clone();
+        let initial = seeded_job(&history.name, history.initial_state, history.system_data, 0);
+        emulator.insert_job(SUB, RG, &history.name, initial);
         for fault in &history.faults {
             emulator.inject(fault.clone());
         }
-        let actor = Arc::new(Mutex::new(Actor {
-            emulator: emulator.clone(),
-            name: history.name.clone(),
-            system_data: history.system_data,
-            plan: history.moves.clone(),
-            pauses: 0,
-            archives: 0,
-            applied: Vec::new(),
-            next_marker: history.index * 10,
-        }));
+        for drop in &history.drops {
+            self.proxy.add_rule(drop.clone());
+        }
+        let mut rules = Rules {
+            faults: history.faults.clone(),
+            drops: history.drops.clone(),
+        };
+        let actor = Actor::new(
+            emulator.clone(),
+            &history.name,
+            history.system_data,
+            history.index,
+        );
+        let actor = Arc::new(Mutex::new(actor));
+        actor.lock().unwrap().plan = history.moves.clone();
         *self.current_actor.lock().unwrap() = Some(actor.clone());
-        let sdk = &self.sdk;
+        let sdk = if history.drops.is_empty() {
+            self.direct.clone()
+        } else {
+            self.proxied.clone()
+        };
         let job_ref = sdk.job(RG, &history.name);
         let archive = Arc::new(ArchiveWithActor {
             inner: FsArchive::new(&self.archive_root),
             actor: actor.clone(),
         });
+        let retry = policy(history.has_timeouts());
         let delete_options = || DeleteOptions {
             archive: Some(archive.clone()),
+            retry: Some(retry.clone()),
             ..DeleteOptions::default()
         };
 
-        let outcome = match history.operation {
-            Operation::Cancel => match job_ref.cancel(None).await {
-                Ok(outcome) => Outcome::Cancelled {
-                    cancel_requested: outcome.job.cancel_requested(),
-                    marker: marker_of(
-                        &serde_json::from_slice(outcome.job.json()).unwrap_or_default(),
-                    ),
-                },
-                Err(error) => failed(error.category(), &error, cancel_failure(&error)),
-            },
-            Operation::SafeDelete => deleted(job_ref.safe_delete(Some(delete_options())).await),
-            Operation::CancelAndDelete => {
-                let options = CancelAndDeleteOptions {
-                    wait: WaitOptions::default()
-                        .with_delays(Duration::from_secs(60), Duration::from_secs(60)),
-                    delete: delete_options(),
-                    ..Default::default()
-                };
-                match job_ref
-                    .cancel_and_delete(Duration::from_secs(600), Some(options))
-                    .await
-                {
-                    Ok(outcome) => Outcome::Deleted {
-                        archived_to: outcome.delete.archived_to,
-                        left_alone: outcome.delete.same_name_job_left_alone.is_some(),
-                    },
-                    Err(CancelAndDeleteError::Delete(error)) => {
-                        failed(error.category(), &error, delete_failure(&error))
-                    }
-                    Err(CancelAndDeleteError::Cancel(error)) => {
-                        failed(error.category(), &error, cancel_failure(&error))
-                    }
-                    Err(error) => failed(error.category(), &error, Failure::Other),
-                }
-            }
-            Operation::WaitUntilCompleted => {
-                let options = WaitOptions::default()
-                    .with_delays(Duration::from_secs(60), Duration::from_secs(60));
-                match job_ref
-                    .wait_until(JobState::Completed, Duration::from_secs(600), Some(options))
-                    .await
-                {
-                    Ok(job) => Outcome::Waited { state: job.state() },
-                    Err(error @ WaitError::Gone { .. }) => {
-                        failed(error.category(), &error, Failure::NotFound)
-                    }
-                    Err(error) => failed(error.category(), &error, Failure::Other),
-                }
-            }
-        };
-        let journal = emulator.journal();
-        self.check(history, &actor.lock().unwrap(), &journal, &outcome)?;
+        let outcome = operate(&job_ref, history.operation, delete_options(), &retry).await;
+        let mut trace = String::new();
+        let state = Some(JobState::from(history.initial_state));
+        let first = (history.operation, state, Some(0));
+        let end = self.settle(history, first, &actor, &mut rules, &outcome, &mut trace)?;
 
         if history.then_delete {
             // The actor rests: the second call meets whatever has the name now.
-            let start = {
+            {
                 let mut actor = actor.lock().unwrap();
                 actor.plan.clear();
-                actor.applied.clear();
-                emulator
-                    .job_json(SUB, RG, &history.name)
-                    .as_ref()
-                    .and_then(marker_of)
-            };
+                actor.log.clear();
+            }
+            let state = emulator.job_state(SUB, RG, &history.name);
             emulator.clear_journal();
             let second = deleted(job_ref.safe_delete(Some(delete_options())).await);
-            let journal = emulator.journal();
-            self.check_deletes(history, &actor.lock().unwrap(), &journal, start)?;
-            self.check_delete_outcome(history, &journal, &second)?;
+            let call = (
+                Operation::SafeDelete,
+                state.as_deref().map(JobState::from),
+                end,
+            );
+            self.settle(history, call, &actor, &mut rules, &second, &mut trace)?;
         }
-        self.check_archive_files(history)
+        *self.current_actor.lock().unwrap() = None;
+        self.check_archive_files(history)?;
+        Ok(trace)
     }
 
-    pub(crate) fn check(
+    /// A fresh emulator on the same server, no proxy rule left, the jitter reseeded for
+    /// this history, and the clock moved past any pause the client still keeps.
+    async fn reset(&mut self, history: &History) {
+        self.server.reset().await;
+        self.emulator = Emulator::mount_on(&self.server, EmulatorConfig::default()).await;
+        self.proxy.clear_rules();
+        self.wire.take();
+        self.jitter.reseed(history_seed(self.seed, history.index));
+        self.clock
+            .virtual_clock()
+            .advance(Duration::from_secs(3600));
+    }
+
+    /// Joins what the call sent with what the emulator did, checks the invariants and
+    /// appends the call to `trace`; returns the incarnation live at the end.
+    fn settle(
         &self,
         history: &History,
-        actor: &Actor,
-        journal: &[JournalEntry],
+        (operation, initial, start): (Operation, Option<JobState>, Option<u64>),
+        actor: &Arc<Mutex<Actor>>,
+        rules: &mut Rules,
         outcome: &Outcome,
-    ) -> Result<(), String> {
-        self.check_deletes(history, actor, journal, Some(0))?;
+        trace: &mut String,
+    ) -> Result<Option<u64>, String> {
+        let tries = self.wire.take();
+        let journal = self.emulator.journal();
+        let actor = actor.lock().unwrap();
+        let (wire, end) = join(&tries, &journal, rules, &actor, start)?;
         let now = self.emulator.job_json(SUB, RG, &history.name);
-        let marker_now = now.as_ref().and_then(marker_of);
-        let writes = |method: &str| journal.iter().filter(|e| e.method == method).count();
-        if writes("PATCH") > MAX_ATTEMPTS as usize || writes("DELETE") > MAX_ATTEMPTS as usize {
-            return Err(format!("over budget: {journal:?}"));
+        let now_marker = now.as_ref().and_then(marker_of);
+        if now_marker != end.map(|id| actor.body_marker(id)) {
+            return Err(format!(
+                "harness: the service has marker {now_marker:?}, the logs say job {end:?}"
+            ));
         }
-        match outcome {
-            Outcome::Cancelled {
-                cancel_requested,
-                marker,
-            } => {
-                // The job the SDK checked: the one its first successful read showed.
-                let checked = journal
-                    .iter()
-                    .position(|e| e.kind == RequestKind::GetJob && e.status == 200)
-                    .and_then(|index| actor.marker_at(index, Some(0)));
-                if !cancel_requested || history.system_data && *marker != checked {
-                    return Err(format!(
-                        "cancel success not shown for job {checked:?}: {outcome:?}"
-                    ));
-                }
-                if let Some(job) = now.as_ref().filter(|_| marker_now == checked) {
-                    if job["properties"]["cancelRequested"] != json!(true) {
-                        return Err(format!("reported cancelled, but the service has {job}"));
-                    }
-                }
-            }
-            Outcome::Deleted { .. } => self.check_delete_outcome(history, journal, outcome)?,
-            Outcome::Waited { state } => {
-                let state_now = now.as_ref().and_then(|j| j["properties"]["state"].as_str());
-                if *state != JobState::Completed || state_now != Some("Completed") {
-                    return Err(format!(
-                        "waited to {state:?}, the service has {state_now:?}"
-                    ));
-                }
-            }
-            Outcome::Failed {
-                category,
-                detail,
-                kind,
-            } => {
-                check_failure(history, journal, now.as_ref(), *category, detail, kind)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Invariant 1: every DELETE reaches the incarnation that the SDK's latest read
-    /// before it showed, retries reach the same one as the first DELETE, and an applied
-    /// DELETE follows an archive of that incarnation. `start`: the incarnation live when
-    /// the journal begins.
-    pub(crate) fn check_deletes(
-        &self,
-        history: &History,
-        actor: &Actor,
-        journal: &[JournalEntry],
-        start: Option<u64>,
-    ) -> Result<(), String> {
         let archived = self.archived_markers(history)?;
-        let mut last_read: Option<Option<u64>> = None;
-        let mut first_delete: Option<Option<u64>> = None;
-        for (index, entry) in journal.iter().enumerate() {
-            let live = actor.marker_at(index, start);
-            match entry.kind {
-                RequestKind::GetJob if entry.status == 200 => last_read = Some(live),
-                RequestKind::DeleteJob if live.is_some() => {
-                    if last_read != Some(live) {
-                        return Err(format!(
-                            "DELETE #{index} reached job {live:?}, the last read showed {last_read:?}"
-                        ));
-                    }
-                    if *first_delete.get_or_insert(live) != live {
-                        return Err(format!(
-                            "DELETE #{index} reached job {live:?}, the first DELETE {first_delete:?}"
-                        ));
-                    }
-                    if entry.applied && !live.is_some_and(|m| archived.contains(&m)) {
-                        return Err(format!("job {live:?} was deleted unarchived"));
-                    }
-                }
-                _ => {}
-            }
+        let call = Call {
+            history,
+            operation,
+            initial,
+            wire: &wire,
+            actor: &actor,
+            end,
+            now,
+            archived: &archived,
+        };
+        let _ = writeln!(trace, "{operation:?}: {wire:?} -> {outcome:?}");
+        let undisturbed = check(&call, outcome).map_err(|problem| {
+            format!(
+                "{operation:?}: {problem}\noutcome: {outcome:#?}\nwire (start {start:?}): {wire:#?}\nactor: {:?}",
+                actor.log
+            )
+        })?;
+        let mut events = vec![format!("outcome {}", outcome.kind())];
+        if undisturbed {
+            events.push("undisturbed call, one outcome expected".into());
         }
-        if history.system_data && history.operation == Operation::CancelAndDelete {
-            let checked = journal
-                .iter()
-                .position(|e| e.kind == RequestKind::GetJob && e.status == 200)
-                .map(|index| actor.marker_at(index, start));
-            if let (Some(checked), Some(deleted)) = (checked, first_delete) {
-                if checked != deleted {
-                    return Err(format!(
-                        "cancelled job {checked:?}, deleted job {deleted:?}"
-                    ));
-                }
-            }
+        for w in &wire {
+            let event = match (w.seen, w.reached) {
+                (Seen::TimedOut, _) => "attempt timed out",
+                (Seen::Lost, false) => "connection reset",
+                (Seen::Lost, true) => "body cut short",
+                (Seen::Answer(409), _) => "409",
+                _ if w.garbled => "garbled 200",
+                _ => continue,
+            };
+            events.push(format!("wire: {event}"));
         }
-        Ok(())
+        for (_, effect) in &actor.log {
+            events.push(
+                format!("actor: {effect:?}")
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        let mut tally = self.tally.lock().unwrap();
+        for event in events {
+            *tally.entry(event).or_default() += 1;
+        }
+        Ok(end)
     }
 
     /// The markers of every job archived under the history's name.
-    pub(crate) fn archived_markers(&self, history: &History) -> Result<Vec<u64>, String> {
+    fn archived_markers(&self, history: &History) -> Result<Vec<u64>, String> {
         let versions = FsArchive::new(&self.archive_root)
             .versions(SUB, RG, &history.name)
             .map_err(|e| e.to_string())?;
@@ -260,39 +216,8 @@ impl Run {
             .collect())
     }
 
-    pub(crate) fn check_delete_outcome(
-        &self,
-        history: &History,
-        journal: &[JournalEntry],
-        outcome: &Outcome,
-    ) -> Result<(), String> {
-        let now = self.emulator.job_json(SUB, RG, &history.name);
-        match outcome {
-            Outcome::Deleted {
-                archived_to,
-                left_alone,
-            } => {
-                if let (Some(job), false) = (&now, left_alone) {
-                    return Err(format!("reported deleted, but the service still has {job}"));
-                }
-                if let Some(path) = archived_to {
-                    if !Path::new(path).exists() {
-                        return Err(format!("reported archive {path} does not exist"));
-                    }
-                }
-                Ok(())
-            }
-            Outcome::Failed {
-                category,
-                detail,
-                kind,
-            } => check_failure(history, journal, now.as_ref(), *category, detail, kind),
-            other => Err(format!("unexpected outcome {other:?}")),
-        }
-    }
-
-    /// Invariant 2: archive files are never overwritten or lost.
-    pub(crate) fn check_archive_files(&mut self, history: &History) -> Result<(), String> {
+    /// No archive file is ever overwritten or lost, and each holds the bytes its name hashes.
+    fn check_archive_files(&mut self, history: &History) -> Result<(), String> {
         let archive = FsArchive::new(&self.archive_root);
         for path in archive
             .versions(SUB, RG, &history.name)
@@ -325,5 +250,41 @@ impl Run {
             }
         }
         Ok(())
+    }
+}
+
+/// Runs the history's SDK operation (every wait polls once a virtual minute, for ten).
+async fn operate(
+    job_ref: &JobRef,
+    operation: Operation,
+    delete: DeleteOptions<'static>,
+    retry: &RetryPolicy,
+) -> Outcome {
+    let wait = WaitOptions {
+        retry: Some(retry.clone()),
+        ..WaitOptions::default().with_delays(Duration::from_secs(60), Duration::from_secs(60))
+    };
+    let cancel = CancelOptions {
+        retry: Some(retry.clone()),
+        ..CancelOptions::default()
+    };
+    let deadline = Duration::from_secs(600);
+    match operation {
+        Operation::Cancel => cancelled(job_ref.cancel(Some(cancel)).await),
+        Operation::SafeDelete => deleted(job_ref.safe_delete(Some(delete)).await),
+        Operation::CancelAndDelete => {
+            let options = CancelAndDeleteOptions {
+                cancel,
+                wait,
+                delete,
+                ..CancelAndDeleteOptions::default()
+            };
+            cancelled_and_deleted(job_ref.cancel_and_delete(deadline, Some(options)).await)
+        }
+        Operation::WaitUntilCompleted => waited(
+            job_ref
+                .wait_until(JobState::Completed, deadline, Some(wait))
+                .await,
+        ),
     }
 }
