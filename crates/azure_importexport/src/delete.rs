@@ -365,6 +365,16 @@ impl DeleteRun<'_> {
             if now.json() == self.subject.json() {
                 return Ok(None);
             }
+            if self.subject.incarnation_of(&now) == Incarnation::Unproven {
+                // Without systemData.createdAt, a job re-created under the name while
+                // this one was archived reads like this one changed: nothing proves the
+                // job there now is the one checked, so it is not deleted.
+                tracing::debug!(job = %self.job_ref.label(), "delete refused: the job changed while it was archived and no systemData.createdAt proves it is the one checked; no DELETE sent");
+                return Err(DeleteError::Unproven {
+                    job: self.job_ref.label(),
+                    delete_attempts: 0,
+                });
+            }
             tracing::debug!(job = %self.job_ref.label(), state = %now.state(), "delete: the job changed while it was archived; archiving the new version");
             self.job_ref.check_deletable(&now)?;
             self.subject = now;

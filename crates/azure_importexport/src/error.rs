@@ -292,12 +292,10 @@ pub enum DeleteError {
         #[source]
         source: ArchiveError,
     },
-    /// A DELETE may have been applied, and a re-read shows a job of that name that
-    /// cannot be proven to be the one checked (no `systemData.createdAt`): no further
-    /// DELETE was sent.
-    #[error(
-        "a DELETE of job {job} may have been applied, and the job of that name now cannot be proven to be the one that was checked (this api-version reports no systemData.createdAt, so a job re-created under the name would look the same); no further DELETE was sent: look the job up and delete it again if it is the one you meant"
-    )]
+    /// A re-read shows a job of that name, with other content, that cannot be proven to
+    /// be the one checked (no `systemData.createdAt`): after an ambiguous DELETE (no
+    /// further DELETE was sent), or while the job was archived (no DELETE was sent).
+    #[error("{}", unproven_delete_message(job, *delete_attempts))]
     Unproven {
         /// `resource_group/name`.
         job: String,
@@ -352,6 +350,19 @@ pub enum DeleteError {
     /// Reading or deleting the job failed.
     #[error(transparent)]
     Request(#[from] RequestError),
+}
+
+fn unproven_delete_message(job: &str, delete_attempts: u32) -> String {
+    let why = "this api-version reports no systemData.createdAt, so a job re-created under the name would look the same";
+    if delete_attempts == 0 {
+        format!(
+            "job {job} changed while it was archived, and the job there now cannot be proven to be the one that was checked ({why}); no DELETE was sent: look the job up and delete it again if it is the one you meant"
+        )
+    } else {
+        format!(
+            "a DELETE of job {job} may have been applied, and the job of that name now cannot be proven to be the one that was checked ({why}); no further DELETE was sent: look the job up and delete it again if it is the one you meant"
+        )
+    }
 }
 
 impl CategorizedError for DeleteError {

@@ -176,6 +176,45 @@ async fn issue10_identical_bytes_without_system_data_do_not_allow_a_second_delet
     assert!(error.to_string().contains("no further DELETE"), "{error}");
 }
 
+/// Found by the concurrent-actor model test (seed 0xac702520260010, histories 832, 881,
+/// 1793): without `systemData`, a job re-created under the name while the checked one
+/// was archived reads like the checked job changed. Nothing proves it is the job checked,
+/// so it is neither archived as such nor deleted: `Unproven`, no DELETE sent.
+#[tokio::test]
+async fn issue10_a_job_recreated_while_archiving_without_system_data_is_not_deleted() {
+    let env = env().await;
+    serve(
+        &env,
+        vec![
+            without_system_data("Completed", false),
+            without_system_data("Creating", false),
+        ],
+        vec![ResponseTemplate::new(200)],
+    )
+    .await;
+    let sink = std::sync::Arc::new(RecordingSink::default());
+
+    let error = env
+        .job()
+        .safe_delete(Some(DeleteOptions {
+            archive: Some(sink.clone()),
+            ..DeleteOptions::default()
+        }))
+        .await
+        .unwrap_err();
+
+    let DeleteError::Unproven {
+        delete_attempts, ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*delete_attempts, 0);
+    assert_eq!(env.count(Method::DELETE).await, 0);
+    assert!(error.to_string().contains("no DELETE was sent"), "{error}");
+    assert_eq!(sink.records.lock().unwrap().len(), 1, "only the checked job");
+}
+
 /// Review of issue 10, defect 5: without `systemData`, the job found Completed after the
 /// wait cannot be proven to be the one cancelled, so `cancel_and_delete` refuses with
 /// `Unproven` before any PATCH or DELETE (a job already Completed is still deleted: it
