@@ -350,7 +350,11 @@ fn capture_events() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) 
         .with_writer(move || CaptureWriter(writer.clone()));
     let filter = Targets::new().with_target("azure_importexport", LevelFilter::DEBUG);
     let subscriber = tracing_subscriber::registry().with(layer.with_filter(filter));
-    (buffer, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this process hit the same callsites on other threads, under other
+    // (or no) subscribers: have every callsite's cached interest include this one.
+    tracing::callsite::rebuild_interest_cache();
+    (buffer, guard)
 }
 
 struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
