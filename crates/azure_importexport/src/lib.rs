@@ -108,7 +108,7 @@ pub use error::{
 };
 pub use fleet::{
     DEFAULT_CONCURRENCY, Done, Failed, FleetAction, FleetError, FleetEvent, FleetEventCallback,
-    FleetOptions, FleetReport, FleetSummary, Plan, PlannedJob, SkipReason, Skipped,
+    FleetOptions, FleetReport, FleetSummary, Plan, PlanOptions, PlannedJob, SkipReason, Skipped,
 };
 pub use jitter::{Jitter, NoJitter, SeededJitter};
 pub use job::{Incarnation, Job, SECRET_FIELDS};

@@ -116,6 +116,7 @@ async fn delete_all(sdk: &ImportExport, workers: usize) -> (Duration, tempfile::
             FleetAction::Delete {
                 archive: Some(archive),
             },
+            None,
         )
         .await
         .expect("plan");

@@ -2,10 +2,8 @@
 //! jobs without `systemData`, and private archive files.
 
 use crate::common::*;
+use crate::context::{marked, markers, marking_client};
 use crate::delete::RecordingSink;
-use async_trait::async_trait;
-use azure_core::http::policies::{Policy, PolicyResult};
-use azure_core::http::{ClientMethodOptions, Context, Request};
 use azure_importexport::{
     ArchiveRecord, ArchiveSink, CancelAndDeleteError, CancelAndDeleteOptions, CancelError,
     DeleteError, DeleteOptions, FsArchive,
@@ -212,7 +210,11 @@ async fn issue10_a_job_recreated_while_archiving_without_system_data_is_not_dele
     assert_eq!(*delete_attempts, 0);
     assert_eq!(env.count(Method::DELETE).await, 0);
     assert!(error.to_string().contains("no DELETE was sent"), "{error}");
-    assert_eq!(sink.records.lock().unwrap().len(), 1, "only the checked job");
+    assert_eq!(
+        sink.records.lock().unwrap().len(),
+        1,
+        "only the checked job"
+    );
 }
 
 /// Review of issue 10, defect 5: without `systemData`, the job found Completed after the
@@ -265,61 +267,13 @@ async fn issue10_cancel_and_delete_without_system_data_refuses_before_any_write(
     assert_eq!(completed.count(Method::DELETE).await, 1);
 }
 
-/// A caller's marker, carried in the `Context`.
-#[derive(Debug)]
-struct Marker(&'static str);
-
-/// Copies the context's [`Marker`] into an `x-marker` header.
-#[derive(Debug)]
-struct MarkerHeader;
-
-#[allow(elided_lifetimes_in_paths)]
-#[async_trait]
-impl Policy for MarkerHeader {
-    async fn send(
-        &self,
-        ctx: &Context,
-        request: &mut Request,
-        next: &[std::sync::Arc<dyn Policy>],
-    ) -> PolicyResult {
-        if let Some(Marker(marker)) = ctx.value::<Marker>() {
-            request.insert_header("x-marker", *marker);
-        }
-        azure_importexport::rest::runtime::send_to_next(ctx, request, next).await
-    }
-}
-
-fn marked(marker: &'static str) -> ClientMethodOptions<'static> {
-    ClientMethodOptions {
-        context: Context::new().with_value(Marker(marker)),
-    }
-}
-
 /// Review of issue 10, defect 8: `CancelAndDeleteOptions::method_options` (the caller's
 /// context, set once) reaches every request of every step; a step's own context
 /// overrides it. The options' `Debug` is azure_core's `SafeDebug`.
 #[tokio::test]
 async fn issue10_cancel_and_delete_carries_the_callers_context_to_every_request() {
     let env = env().await;
-    let mut client_options = azure_core::http::ClientOptions::default();
-    client_options
-        .per_call_policies
-        .push(std::sync::Arc::new(MarkerHeader));
-    let client = azure_importexport::ImportExport::new(
-        SUB,
-        std::sync::Arc::new(azure_importexport::StaticTokenCredential::new(TOKEN)),
-        Some(
-            azure_importexport::ImportExportOptions {
-                client_options,
-                ..Default::default()
-            }
-            .with_endpoint(env.server.uri())
-            .with_retry(test_policy())
-            .with_clock(env.clock.clone())
-            .with_jitter(azure_importexport::NoJitter),
-        ),
-    )
-    .unwrap();
+    let client = marking_client(&env);
     env.on_job(
         "GET",
         seq(vec![
@@ -348,20 +302,7 @@ async fn issue10_cancel_and_delete_carries_the_callers_context_to_every_request(
         .await
         .unwrap();
 
-    let seen: Vec<(String, String)> = env
-        .server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|request| {
-            let marker = request
-                .headers
-                .get("x-marker")
-                .map(|v| v.to_str().unwrap().to_owned());
-            (request.method.to_string(), marker.unwrap_or_default())
-        })
-        .collect();
+    let seen = markers(&env).await;
     let expected = [
         ("GET", "caller"),
         ("PATCH", "caller"),

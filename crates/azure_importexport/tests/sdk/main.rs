@@ -3,7 +3,9 @@
 
 mod cancel;
 mod common;
+mod context;
 mod delete;
 mod delete_races;
+mod fleet;
 mod reads;
 mod wait;

@@ -122,6 +122,7 @@ async fn each_selector_narrows_the_plan() {
                 FleetAction::Archive {
                     sink: Arc::new(FsArchive::new("/nonexistent")),
                 },
+                None,
             )
             .await
             .unwrap();
@@ -138,7 +139,7 @@ async fn plans_skip_what_the_rules_forbid_and_send_nothing() {
     let emulator = fleet().await;
     let sdk = sdk(&emulator);
     let cancel = sdk
-        .plan(&JobSelector::default(), FleetAction::Cancel)
+        .plan(&JobSelector::default(), FleetAction::Cancel, None)
         .await
         .unwrap();
     for job in &cancel.to_do {
@@ -160,6 +161,7 @@ async fn plans_skip_what_the_rules_forbid_and_send_nothing() {
         .plan(
             &JobSelector::default(),
             FleetAction::Delete { archive: None },
+            None,
         )
         .await
         .unwrap();
@@ -191,7 +193,7 @@ async fn bulk_cancel_and_delete_follow_the_single_job_rules() {
     let emulator = fleet().await;
     let sdk = sdk(&emulator);
     let plan = sdk
-        .plan(&JobSelector::default(), FleetAction::Cancel)
+        .plan(&JobSelector::default(), FleetAction::Cancel, None)
         .await
         .unwrap();
     let report = sdk
@@ -216,7 +218,7 @@ async fn bulk_cancel_and_delete_follow_the_single_job_rules() {
     }
     // A second cancel run has nothing to do.
     let again = sdk
-        .plan(&JobSelector::default(), FleetAction::Cancel)
+        .plan(&JobSelector::default(), FleetAction::Cancel, None)
         .await
         .unwrap();
     assert!(again.to_do.is_empty());
@@ -233,6 +235,7 @@ async fn bulk_cancel_and_delete_follow_the_single_job_rules() {
             FleetAction::Delete {
                 archive: Some(Arc::new(archive.clone())),
             },
+            None,
         )
         .await
         .unwrap();
@@ -265,6 +268,7 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
             sdk.plan(
                 &JobSelector::default(),
                 FleetAction::Archive { sink: sink.clone() },
+                None,
             )
             .await
             .unwrap(),
@@ -277,6 +281,7 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
         .plan(
             &JobSelector::default(),
             FleetAction::Archive { sink: sink.clone() },
+            None,
         )
         .await
         .unwrap();
@@ -301,6 +306,7 @@ async fn archives_are_incremental_and_redaction_covers_every_listed_field() {
         .plan(
             &JobSelector::default(),
             FleetAction::Archive { sink: sink.clone() },
+            None,
         )
         .await
         .unwrap();
@@ -402,7 +408,10 @@ async fn a_delete_run_killed_anywhere_and_rerun_loses_and_duplicates_nothing() {
         let emulator = eight_deletable().await;
         let sdk = sdk(&emulator);
         let action = FleetAction::Delete { archive: None };
-        let plan = sdk.plan(&JobSelector::default(), action).await.unwrap();
+        let plan = sdk
+            .plan(&JobSelector::default(), action, None)
+            .await
+            .unwrap();
         sdk.run_plan(plan, options()).await;
         emulator.journal().len()
     };
@@ -418,12 +427,18 @@ async fn a_delete_run_killed_anywhere_and_rerun_loses_and_duplicates_nothing() {
         let action = || FleetAction::Delete {
             archive: Some(Arc::new(archive.clone())),
         };
-        let plan = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        let plan = sdk
+            .plan(&JobSelector::default(), action(), None)
+            .await
+            .unwrap();
         let killed = tokio::select! {
             _ = sdk.run_plan(plan, options()) => false,
             () = until_requests(&emulator, kill_after) => true,
         };
-        let rerun = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        let rerun = sdk
+            .plan(&JobSelector::default(), action(), None)
+            .await
+            .unwrap();
         let report = sdk.run_plan(rerun, options()).await;
         assert_eq!(report.summary.failed, 0, "{report:?}\n{replay}");
         assert_eq!(emulator.job_count(), 0, "{replay}");
@@ -471,7 +486,10 @@ async fn an_archive_run_stopped_anywhere_and_rerun_writes_every_version_once() {
                 ..Default::default()
             })
         };
-        let plan = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        let plan = sdk
+            .plan(&JobSelector::default(), action(), None)
+            .await
+            .unwrap();
         tokio::select! {
             _ = sdk.run_plan(plan, options()) => panic!("not stopped\n{replay}"),
             () = sink.stopped.notified() => {}
@@ -483,7 +501,10 @@ async fn an_archive_run_stopped_anywhere_and_rerun_writes_every_version_once() {
         changed["tags"] = json!({"team": "red", "wave": "2"});
         emulator.insert_job(SUB, rg, name, changed);
 
-        let rerun = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        let rerun = sdk
+            .plan(&JobSelector::default(), action(), None)
+            .await
+            .unwrap();
         let report = sdk.run_plan(rerun, options()).await;
         assert_eq!(report.summary.failed, 0, "{report:?}\n{replay}");
         let written = sink.written();
@@ -517,7 +538,10 @@ async fn an_archive_run_stopped_anywhere_and_rerun_writes_every_version_once() {
                 "{versions:?}\n{replay}"
             );
         }
-        let third = sdk.plan(&JobSelector::default(), action()).await.unwrap();
+        let third = sdk
+            .plan(&JobSelector::default(), action(), None)
+            .await
+            .unwrap();
         assert!(third.to_do.is_empty(), "{:?}\n{replay}", third.to_do);
     }
 }

@@ -66,7 +66,10 @@ pub(crate) async fn run(
     let action = FleetAction::Delete {
         archive: Some(archive),
     };
-    let plan = sdk.plan(&JobSelector::default(), action).await.unwrap();
+    let plan = sdk
+        .plan(&JobSelector::default(), action, None)
+        .await
+        .unwrap();
     assert_eq!(plan.to_do.len(), STORM_JOBS);
     let options = FleetOptions {
         concurrency: Some(STORM_WORKERS),

@@ -156,7 +156,7 @@ impl<'a> Fleet<'a> {
         // From here on, Ctrl-C is handled: before the run starts it ends the command
         // (nothing was changed yet), during the run it stops starting jobs.
         let interrupts = Interrupts::listen()?;
-        let plan = self.client.plan(&selector, action).await?;
+        let plan = self.client.plan(&selector, action, None).await?;
         render::plan(self.global.output, self.kind, &plan)?;
         if self.run.dry_run {
             return render::dry_run(self.global.output, &plan);
@@ -202,6 +202,7 @@ impl<'a> Fleet<'a> {
             retry: None,
             on_event: Some(on_event),
             stop: Some(Arc::clone(&stop)),
+            ..FleetOptions::default()
         };
         let report = self.client.run_plan(plan, Some(options)).await;
         progress.finish();

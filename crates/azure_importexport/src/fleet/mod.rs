@@ -12,19 +12,25 @@
 //! twice), and a rerun plans again from a fresh listing, so a run killed at any point
 //! and started again finishes the work without losing or duplicating anything.
 
+mod report;
+
+pub use report::{
+    Done, Failed, FleetError, FleetEvent, FleetEventCallback, FleetReport, FleetSummary,
+    PlannedJob, SkipReason, Skipped,
+};
+
 use crate::archive::{ArchiveRecord, ArchiveSink};
 use crate::cancel::CancelOptions;
 use crate::client::ImportExport;
-use crate::delete::{DeleteOptions, SameNameJob};
-use crate::error::{
-    ArchiveError, CancelError, CategorizedError, DeleteError, ErrorCategory, RequestError,
-};
+use crate::delete::DeleteOptions;
+use crate::error::{CategorizedError, ErrorCategory, RequestError};
 use crate::job::Job;
-use crate::listing::JobSelector;
+use crate::listing::{JobSelector, ListJobsOptions};
 use crate::retry::RetryPolicy;
-use crate::state::{JobState, JobStateExt as _};
+use crate::state::JobStateExt as _;
+use azure_core::fmt::SafeDebug;
+use azure_core::http::ClientMethodOptions;
 use futures::{Stream, StreamExt as _, TryStreamExt as _, stream};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,178 +70,6 @@ impl fmt::Debug for FleetAction {
     }
 }
 
-/// A job named by the plan: which incarnation, in which state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlannedJob {
-    /// Resource group.
-    pub resource_group: String,
-    /// Job name.
-    pub name: String,
-    /// The state the plan saw.
-    pub state: JobState,
-    /// `systemData.createdAt` the plan saw (the incarnation acted on).
-    pub created_at: Option<String>,
-}
-
-impl PlannedJob {
-    fn of(job: &Job) -> Option<Self> {
-        Some(PlannedJob {
-            resource_group: job.resource_group()?.to_owned(),
-            name: job.name()?.to_owned(),
-            state: job.state(),
-            created_at: job.created_at().map(str::to_owned),
-        })
-    }
-}
-
-/// Why a job is left out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum SkipReason {
-    /// Its state does not allow a cancel (from `Packaging` on, or a state this SDK does
-    /// not know).
-    StateForbidsCancel,
-    /// The cancel was requested already.
-    AlreadyCancelRequested,
-    /// Its state does not allow a delete (only `Creating` and `Completed` do).
-    StateForbidsDelete,
-    /// The archive holds this version already.
-    Unchanged,
-    /// The run was stopped before this job was started.
-    NotStarted,
-    /// Its state changed since the plan and no longer allows the action: the SDK's
-    /// check or the service refused it, and nothing was changed.
-    NoLongerAllowed,
-    /// It was deleted, or its name reused by a new job, since the plan: someone else
-    /// acted on it. The new job, if any, was left alone.
-    GoneSincePlan,
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SkipReason::StateForbidsCancel => "its state no longer allows a cancel",
-            SkipReason::AlreadyCancelRequested => "the cancel was requested already",
-            SkipReason::StateForbidsDelete => "only Creating or Completed jobs can be deleted",
-            SkipReason::Unchanged => "archived already, unchanged since",
-            SkipReason::NotStarted => "not started: the run was stopped",
-            SkipReason::NoLongerAllowed => {
-                "its state changed since the plan and no longer allows it"
-            }
-            SkipReason::GoneSincePlan => "deleted or replaced by someone else since the plan",
-        })
-    }
-}
-
-/// A job left out, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Skipped {
-    /// The job.
-    #[serde(flatten)]
-    pub job: PlannedJob,
-    /// Why.
-    pub reason: SkipReason,
-}
-
-/// A job the run acted on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Done {
-    /// The job.
-    #[serde(flatten)]
-    pub job: PlannedJob,
-    /// Where its record went, for archive and delete runs.
-    pub archived_to: Option<String>,
-    /// Delete runs: the job was found gone after it was checked (and archived), with
-    /// no ambiguous DELETE of this run behind it: someone else removed it.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub removed_by_another_actor: bool,
-    /// Delete runs: a new job now has the name; it was never checked and was left alone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub same_name_job_left_alone: Option<SameNameJob>,
-}
-
-impl Done {
-    fn new(job: PlannedJob, archived_to: Option<String>) -> Self {
-        Done {
-            job,
-            archived_to,
-            removed_by_another_actor: false,
-            same_name_job_left_alone: None,
-        }
-    }
-}
-
-/// A job the run failed on.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Failed {
-    /// The job.
-    #[serde(flatten)]
-    pub job: PlannedJob,
-    /// What kind of failure.
-    #[serde(serialize_with = "category_name")]
-    pub category: ErrorCategory,
-    /// The error's message.
-    pub message: String,
-    /// The error itself, typed.
-    #[serde(skip)]
-    pub error: FleetError,
-}
-
-impl Failed {
-    /// A failure of `job`, its category and message taken from `error`.
-    pub fn new(job: PlannedJob, error: FleetError) -> Self {
-        Failed {
-            job,
-            category: error.category(),
-            message: error.to_string(),
-            error,
-        }
-    }
-}
-
-/// Why a fleet run failed on a job: the single-job helper's own typed error, or the
-/// listing's (shared by every job it did not reach).
-#[derive(Clone, Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FleetError {
-    /// [`JobRef::cancel`](crate::JobRef::cancel) failed.
-    #[error(transparent)]
-    Cancel(Arc<CancelError>),
-    /// [`JobRef::safe_delete`](crate::JobRef::safe_delete) failed.
-    #[error(transparent)]
-    Delete(Arc<DeleteError>),
-    /// Writing the job's record to the archive sink failed.
-    #[error("archiving {job} failed: {reason}")]
-    Archive {
-        /// `resource group/name`.
-        job: String,
-        /// The sink's error.
-        reason: Arc<ArchiveError>,
-    },
-    /// The fresh listing of an archive run failed before it showed this job.
-    #[error(transparent)]
-    Listing(Arc<RequestError>),
-}
-
-impl CategorizedError for FleetError {
-    fn category(&self) -> ErrorCategory {
-        match self {
-            FleetError::Cancel(error) => error.category(),
-            FleetError::Delete(error) => error.category(),
-            FleetError::Archive { .. } => ErrorCategory::Other,
-            FleetError::Listing(error) => error.category(),
-        }
-    }
-}
-
-fn category_name<S: serde::Serializer>(category: &ErrorCategory, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{category:?}"))
-}
-
 /// One unit of a run.
 enum Work {
     /// A planned job (for an archive run, with its entry in the fresh listing).
@@ -262,23 +96,16 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
 }
 
-/// Reported as each job is settled.
-#[derive(Clone, Debug)]
-pub enum FleetEvent {
-    /// Acted on.
-    Done(Done),
-    /// Left alone.
-    Skipped(Skipped),
-    /// Failed.
-    Failed(Failed),
+/// Options for [`ImportExport::plan`].
+#[derive(Clone, Default, SafeDebug)]
+pub struct PlanOptions<'a> {
+    /// The caller's context, carried to every request of the listing.
+    pub method_options: ClientMethodOptions<'a>,
 }
-
-/// A progress callback.
-pub type FleetEventCallback = Arc<dyn Fn(&FleetEvent) + Send + Sync>;
 
 /// Options for [`ImportExport::run_plan`].
 #[derive(Clone, Default)]
-pub struct FleetOptions {
+pub struct FleetOptions<'a> {
     /// Jobs worked on at once; [`DEFAULT_CONCURRENCY`] when `None` (0 counts as 1).
     pub concurrency: Option<usize>,
     /// Retry budget of each job's requests; the client's default when `None`.
@@ -287,58 +114,17 @@ pub struct FleetOptions {
     pub on_event: Option<FleetEventCallback>,
     /// Once set, no further job is started; jobs in flight finish (Ctrl-C).
     pub stop: Option<Arc<AtomicBool>>,
+    /// The caller's context, carried to every request of the run.
+    pub method_options: ClientMethodOptions<'a>,
 }
 
-impl fmt::Debug for FleetOptions {
+impl fmt::Debug for FleetOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FleetOptions")
             .field("concurrency", &self.concurrency)
             .field("retry", &self.retry)
             .field("stop", &self.stop)
             .finish_non_exhaustive()
-    }
-}
-
-/// Everything a run did: `{"done": [...], "skipped": [...], "failed": [...], "summary": {...}}`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct FleetReport {
-    /// Acted on.
-    pub done: Vec<Done>,
-    /// Left alone (the plan's skips, then jobs not started when the run was stopped).
-    pub skipped: Vec<Skipped>,
-    /// Failed.
-    pub failed: Vec<Failed>,
-    /// Counts.
-    pub summary: FleetSummary,
-}
-
-/// The counts of a [`FleetReport`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FleetSummary {
-    /// Jobs acted on.
-    pub done: usize,
-    /// Jobs left alone.
-    pub skipped: usize,
-    /// Jobs failed.
-    pub failed: usize,
-    /// Whether the run was stopped before every job was started.
-    pub interrupted: bool,
-}
-
-impl FleetReport {
-    fn settle(&mut self, event: FleetEvent) {
-        match event {
-            FleetEvent::Done(done) => self.done.push(done),
-            FleetEvent::Skipped(skipped) => {
-                self.summary.interrupted |= skipped.reason == SkipReason::NotStarted;
-                self.skipped.push(skipped);
-            }
-            FleetEvent::Failed(failed) => self.failed.push(failed),
-        }
-        self.summary.done = self.done.len();
-        self.summary.skipped = self.skipped.len();
-        self.summary.failed = self.failed.len();
     }
 }
 
@@ -350,14 +136,19 @@ impl ImportExport {
         &self,
         selector: &JobSelector,
         action: FleetAction,
+        options: Option<PlanOptions<'_>>,
     ) -> Result<Plan, RequestError> {
+        let listing = ListJobsOptions {
+            method_options: options.unwrap_or_default().method_options,
+            ..ListJobsOptions::default()
+        };
         let mut plan = Plan {
             selector: selector.clone(),
             action,
             to_do: Vec::new(),
             skipped: Vec::new(),
         };
-        let mut jobs = std::pin::pin!(self.jobs_matching(selector, None));
+        let mut jobs = std::pin::pin!(self.jobs_matching(selector, Some(listing)));
         // Bounded by the listing's page limit.
         while let Some(job) = jobs.try_next().await? {
             let Some(planned) = PlannedJob::of(&job) else {
@@ -411,8 +202,8 @@ impl ImportExport {
     ///
     /// An archive run lists the jobs again and archives each planned job as the listing
     /// shows it now (the bytes the plan compared with the archive); a planned job that
-    /// is gone by then is reported failed (`NotFound`).
-    pub async fn run_plan(&self, plan: Plan, options: Option<FleetOptions>) -> FleetReport {
+    /// is gone by then is skipped ([`SkipReason::GoneSincePlan`]).
+    pub async fn run_plan(&self, plan: Plan, options: Option<FleetOptions<'_>>) -> FleetReport {
         let options = options.unwrap_or_default();
         let mut report = FleetReport::default();
         for skipped in plan.skipped {
@@ -429,7 +220,12 @@ impl ImportExport {
         // A stream, not a list: an archive run holds one listing page at a time.
         let work = match action {
             FleetAction::Archive { .. } => self
-                .listed(&plan.selector, plan.to_do, options.stop.clone())
+                .listed(
+                    &plan.selector,
+                    plan.to_do,
+                    options.stop.clone(),
+                    options.method_options.clone(),
+                )
                 .boxed(),
             _ => stream::iter(plan.to_do.into_iter().map(|job| Work::Planned(job, None))).boxed(),
         };
@@ -473,6 +269,7 @@ impl ImportExport {
         selector: &'s JobSelector,
         planned: Vec<PlannedJob>,
         stop: Option<Arc<AtomicBool>>,
+        method_options: ClientMethodOptions<'s>,
     ) -> impl Stream<Item = Work> + Send + 's {
         let pending: HashMap<(String, String), PlannedJob> = planned
             .into_iter()
@@ -482,7 +279,10 @@ impl ImportExport {
         let failure: Arc<Mutex<Option<Arc<RequestError>>>> = Arc::default();
         let (take, rest, failed_with) = (pending.clone(), pending, failure.clone());
         let listed = self
-            .jobs(Some(selector.listing()))
+            .jobs(Some(ListJobsOptions {
+                method_options,
+                ..selector.listing()
+            }))
             // Once stopped, no further page is fetched: the jobs not reached yet are
             // reported "not started" below.
             .map(move |item| {
@@ -521,7 +321,7 @@ impl ImportExport {
         action: &FleetAction,
         job: PlannedJob,
         listed: Option<Job>,
-        options: &FleetOptions,
+        options: &FleetOptions<'_>,
     ) -> FleetEvent {
         let job_ref = self.job(job.resource_group.clone(), job.name.clone());
         let result = match action {
@@ -529,7 +329,7 @@ impl ImportExport {
                 let cancel = CancelOptions {
                     retry: options.retry.clone(),
                     expected_created_at: job.created_at.clone(),
-                    ..CancelOptions::default()
+                    method_options: options.method_options.clone(),
                 };
                 match job_ref.cancel(Some(cancel)).await {
                     Ok(_) => Ok(Done::new(job.clone(), None)),
@@ -541,7 +341,7 @@ impl ImportExport {
                     archive: archive.clone(),
                     retry: options.retry.clone(),
                     expected_created_at: job.created_at.clone(),
-                    ..DeleteOptions::default()
+                    method_options: options.method_options.clone(),
                 };
                 match job_ref.safe_delete(Some(delete)).await {
                     Ok(outcome) => Ok(Done {
@@ -610,12 +410,5 @@ impl ImportExport {
                 job: format!("{}/{}", planned.resource_group, planned.name),
                 reason: Arc::new(reason),
             })
-    }
-}
-
-/// Used by the CLI's table.
-impl fmt::Display for PlannedJob {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{} ({})", self.resource_group, self.name, self.state)
     }
 }
