@@ -80,7 +80,7 @@ impl JobRef {
     /// Requests the job's cancellation.
     ///
     /// 1. GET the job. If `cancelRequested` is already true: success, no PATCH.
-    ///    If the state does not allow a cancel (see [`JobStateExt::can_cancel`]):
+    ///    If the state does not allow a cancel (see [`JobStateExt::can_cancel`](crate::JobStateExt::can_cancel)):
     ///    [`CancelError::TooLate`], no PATCH.
     /// 2. PATCH `{"properties":{"cancelRequested":true}}` (and nothing else).
     ///    Transient failures are retried with backoff under the [`RetryPolicy`];
