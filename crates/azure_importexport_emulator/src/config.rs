@@ -6,9 +6,12 @@ use crate::throttle::ThrottleConfig;
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// [`EPOCH`](crate::EPOCH) as a [`SystemTime`]: where the virtual clock's zero is.
+/// Unix time of [`EPOCH`](crate::EPOCH), the virtual clock's zero: 2026-01-01T00:00:00Z.
+pub(crate) const EPOCH_UNIX: i64 = 1_767_225_600;
+
+/// [`EPOCH`](crate::EPOCH) as a [`SystemTime`].
 pub(crate) fn epoch() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)
+    SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH_UNIX.unsigned_abs())
 }
 
 /// How long a job stays in each lifecycle state before the virtual clock moves it on.

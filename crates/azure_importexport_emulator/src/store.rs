@@ -7,15 +7,13 @@ use std::time::Duration;
 use azure_importexport_rest::models::JobState;
 use serde_json::{Map, Value};
 
+use crate::config::EPOCH_UNIX;
 use crate::config::EmulatorConfig;
 use crate::fault::{Fault, FaultRule, JournalEntry, RequestKind};
 use crate::throttle::Throttle;
 
 /// Most journal entries kept (oldest dropped first).
 pub(crate) const JOURNAL_CAPACITY: usize = 100_000;
-
-/// Unix time of the virtual clock's zero: 2026-01-01T00:00:00Z.
-const EPOCH_UNIX: i64 = 1_767_225_600;
 
 /// Lifecycle state names for the handlers: the wire values of the generated
 /// [`JobState`] (`as_str` is not a `const fn`, so they are written out here; a test
