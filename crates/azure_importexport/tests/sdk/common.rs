@@ -1,5 +1,6 @@
 //! Shared fixtures: a mock server, a client on virtual time, job JSON, sequences.
 
+use azure_core::http::ClientOptions;
 use azure_importexport::{
     ImportExport, ImportExportOptions, JobState, NoJitter, RetryPolicy, StaticTokenCredential,
     VirtualClock,
@@ -54,15 +55,28 @@ pub async fn env_with(policy: RetryPolicy, clock: VirtualClock) -> Env {
 }
 
 pub fn client_for(endpoint: &str, policy: RetryPolicy, clock: VirtualClock) -> ImportExport {
+    client_with_options(endpoint, policy, clock, ClientOptions::default())
+}
+
+/// [`client_for`] with azure_core options of the caller's (extra policies).
+pub fn client_with_options(
+    endpoint: &str,
+    policy: RetryPolicy,
+    clock: VirtualClock,
+    client_options: ClientOptions,
+) -> ImportExport {
     ImportExport::new(
         SUB,
         Arc::new(StaticTokenCredential::new(TOKEN)),
         Some(
-            ImportExportOptions::default()
-                .with_endpoint(endpoint)
-                .with_retry(policy)
-                .with_clock(clock)
-                .with_jitter(NoJitter),
+            ImportExportOptions {
+                client_options,
+                ..ImportExportOptions::default()
+            }
+            .with_endpoint(endpoint)
+            .with_retry(policy)
+            .with_clock(clock)
+            .with_jitter(NoJitter),
         ),
     )
     .expect("client")

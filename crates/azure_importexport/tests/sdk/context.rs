@@ -5,7 +5,7 @@ use crate::common::*;
 use async_trait::async_trait;
 use azure_core::http::policies::{Policy, PolicyResult};
 use azure_core::http::{ClientMethodOptions, ClientOptions, Context, Request};
-use azure_importexport::{ImportExport, ImportExportOptions, NoJitter, StaticTokenCredential};
+use azure_importexport::ImportExport;
 use std::sync::Arc;
 
 /// A caller's marker, carried in the `Context`.
@@ -45,21 +45,12 @@ pub fn marking_client(env: &Env) -> ImportExport {
     client_options
         .per_call_policies
         .push(Arc::new(MarkerHeader));
-    ImportExport::new(
-        SUB,
-        Arc::new(StaticTokenCredential::new(TOKEN)),
-        Some(
-            ImportExportOptions {
-                client_options,
-                ..Default::default()
-            }
-            .with_endpoint(env.server.uri())
-            .with_retry(test_policy())
-            .with_clock(env.clock.clone())
-            .with_jitter(NoJitter),
-        ),
+    client_with_options(
+        &env.server.uri(),
+        test_policy(),
+        env.clock.clone(),
+        client_options,
     )
-    .expect("client")
 }
 
 /// Each request the server received: its method and marker (empty when none).
