@@ -203,7 +203,9 @@ async fn client_ids_are_echoed_as_arm_echoes_them() {
 }
 
 #[tokio::test]
-async fn validation_errors_carry_details_and_a_target_other_errors_do_not() {
+async fn validation_errors_name_their_target() {
+    // `details` (one per invalid field, none on errors about no field) are checked in
+    // `sdk_bodies::arm_answers::issue12_error_details_name_invalid_fields_and_only_them`.
     let (emulator, client) = setup().await;
     let mut body = import_body();
     body["properties"]
@@ -212,9 +214,10 @@ async fn validation_errors_carry_details_and_a_target_other_errors_do_not() {
         .remove("storageAccountId");
     let resp = client.put_job("job1", &body).await;
     assert_eq!(resp.status, 400);
-    let error = resp.json()["error"].clone();
-    assert_eq!(error["target"], "properties.storageAccountId");
-    assert_eq!(error["details"][0]["target"], "properties.storageAccountId");
+    assert_eq!(
+        resp.json()["error"]["target"],
+        "properties.storageAccountId"
+    );
     let resp = client.patch_job("job1", &json!({ "tags": 5 })).await;
     assert_eq!(
         resp.status, 400,
@@ -227,17 +230,6 @@ async fn validation_errors_carry_details_and_a_target_other_errors_do_not() {
         .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["error"]["target"], "properties.driveList");
-    for resp in [
-        client.get_job("nope").await,
-        client.delete_job("job1").await,
-    ] {
-        assert!(resp.status == 404 || resp.status == 409);
-        assert!(
-            resp.json()["error"].get("details").is_none(),
-            "{:?}",
-            resp.json()
-        );
-    }
 }
 
 #[tokio::test]
